@@ -1,0 +1,195 @@
+// proc.hpp — M, P and the global scheduler state, shared by the files that make up the
+// scheduler (sched.cpp, sysmon.cpp, timer.cpp, signal.cpp, traceback.cpp). Go: runtime2.go's
+// m, p and schedt. Primitives outside the scheduler use only sched.hpp.
+#pragma once
+
+#include <pthread.h>
+
+#include <atomic>
+#include <cstdint>
+#include <vector>
+
+#include "runtime/lock.hpp"
+#include "runtime/sched.hpp"
+#include "runtime/timer.hpp"
+
+namespace goro::rt {
+
+// ---- P states -----------------------------------------------------------------------------
+// A P's state word packs a status with an epoch that grows each time an M acquires the P, so
+// an M that lost its P (sysmon retook it) can never mistake a later owner's state for its own.
+enum class PStatus : std::uint8_t {
+  kIdle,     // on the idle list or being handed over; no M owns it
+  kRunning,  // owned by an M that is executing runtime code (scheduler or a runtime call)
+  kUser,     // owned by an M that is executing goroutine code: sysmon may take it (retake)
+  kStopped,  // stopped for a stop-the-world (gomaxprocs change)
+  kDead,     // beyond gomaxprocs
+};
+inline std::uint64_t pack_pstate(std::uint64_t epoch, PStatus s) {
+  return epoch << 8 | static_cast<std::uint8_t>(s);
+}
+inline PStatus pstate_status(std::uint64_t state) { return static_cast<PStatus>(state & 0xff); }
+inline std::uint64_t pstate_epoch(std::uint64_t state) { return state >> 8; }
+
+constexpr int kRunqSize = 256;
+constexpr int kMaxProcs = 1024;
+
+struct P {
+  int id = 0;
+  std::atomic<std::uint64_t> state{pack_pstate(0, PStatus::kIdle)};
+  M* m = nullptr;  // owner (valid while Running/User)
+  P* link = nullptr;  // idle list
+  std::atomic<std::uint32_t> schedtick{0};  // goroutines scheduled (sysmon watches it)
+
+  // Local run queue: a lock-free ring; only the owner pushes (tail), anyone pops (head CAS).
+  std::atomic<std::uint32_t> runq_head{0};
+  std::atomic<std::uint32_t> runq_tail{0};
+  std::atomic<G*> runq[kRunqSize];
+  std::atomic<G*> runnext{nullptr};
+
+  // Dead Gs with their stacks, for reuse (owner only).
+  G* gfree = nullptr;
+  int gfree_count = 0;
+  // Goroutine ids handed out in batches to avoid a shared counter per spawn.
+  std::int64_t goid_next = 0;
+  std::int64_t goid_end = 0;
+  // Goroutines started minus goroutines exited on this P (summed by num_goroutine).
+  std::atomic<std::int64_t> goroutine_delta{0};
+
+  // Timers (timer.cpp): a 4-ary min-heap on `when`, guarded by timers_lock.
+  Lock timers_lock;
+  std::vector<Timer*> timers;
+  std::atomic<std::int64_t> timer0_when{0};  // earliest `when`, 0 if none
+
+  // goro::blocking bookkeeping, read by sysmon.
+  // The owner's epoch while its goroutine is inside goro::blocking, else 0.
+  std::atomic<std::uint64_t> blocking_epoch{0};
+  std::atomic<std::int64_t> blocking_since{0};
+
+  // sysmon's private view (sysmon.cpp only).
+  std::uint32_t sysmon_tick = 0;
+  std::int64_t sysmon_when = 0;
+  std::uint64_t sysmon_epoch = 0;
+};
+
+struct M {
+  std::int64_t id = 0;
+  pthread_t thread{};
+  arch::Context g0;  // this thread's own stack, where the scheduler loop runs
+  arch::SanitizerFiber g0_fiber;
+  G* curg = nullptr;
+  P* p = nullptr;  // attached P; valid only while p->state's epoch == p_epoch
+  std::uint64_t p_epoch = 0;
+  P* nextp = nullptr;  // P handed over by startm
+  bool spinning = false;
+  G* lockedg = nullptr;
+  Note park;
+  M* schedlink = nullptr;  // idle list
+  M* alllink = nullptr;
+  bool exited = false;
+
+  // What the goroutine that just switched to g0 asked for.
+  enum class Action { kNone, kPark, kYield, kPreempted, kExit, kLostP };
+  Action action = Action::kNone;
+  ParkCommit commit = nullptr;
+  void* commit_arg = nullptr;
+
+  std::uint64_t rand_state = 0;
+  void* altstack = nullptr;  // sigaltstack for stack-overflow reports
+};
+
+// The global scheduler state (Go: schedt), one per goro::run.
+struct Sched {
+  Lock lock;  // guards the idle lists, the global run queue, mcount and STW fields
+
+  M* allm = nullptr;
+  M* midle = nullptr;
+  int nmidle = 0;
+  int nmidlelocked = 0;
+  int mcount = 0;
+  std::int64_t mnext = 0;
+  std::atomic<int> nmspinning{0};
+
+  P* allp[kMaxProcs] = {};
+  std::atomic<int> gomaxprocs{0};
+  P* pidle = nullptr;
+  std::atomic<int> npidle{0};
+
+  G* runq_head = nullptr;
+  G* runq_tail = nullptr;
+  std::atomic<int> runq_size{0};
+
+  Lock gfree_lock;
+  G* gfree_stack = nullptr;    // dead Gs that kept their stacks
+  G* gfree_nostack = nullptr;  // dead Gs whose stacks went back to the stack cache
+  int gfree_stack_count = 0;
+
+  std::atomic<std::int64_t> goid_gen{0};
+  std::atomic<std::int64_t> goroutine_delta{0};  // spawns/exits not attributed to a live P
+
+  // Netpoller coordination (Go: sched.lastpoll, sched.pollUntil). lastpoll == 0 means an M is
+  // blocked in netpoll.
+  std::atomic<std::int64_t> lastpoll{1};
+  std::atomic<std::int64_t> poll_until{0};
+
+  // Stop-the-world.
+  std::atomic<bool> gcwaiting{false};
+  int stopwait = 0;
+  Note stopnote;
+
+  // Lifetime.
+  std::atomic<bool> main_started{false};
+  std::atomic<bool> shutdown{false};
+  Note main_done;
+  int exit_code = 0;
+  pthread_t sysmon_thread{};
+  Note sysmon_wake;  // shutdown pokes sysmon out of its sleep
+  std::int64_t start_ns = 0;
+  std::atomic<std::int64_t> coarse_ns{0};  // nanotime(), refreshed by sysmon (for wait times)
+  int schedtrace_ms = 0;
+};
+
+extern Sched* sched;
+
+// All Gs ever created (for dumps and deadlock reports); never freed while the process lives.
+extern Lock allg_lock;
+extern G* allg;
+
+// The calling thread's M, or nullptr. Not cacheable across a switch (see sched.cpp).
+M* getm();
+
+// Pieces sysmon.cpp, timer.cpp and netpoll need.
+void handoffp(P* p);
+void wakep();
+void start_m(P* p, bool spinning);
+void globrunq_put_batch(G* head, G* tail, int n);  // REQUIRES: sched->lock held
+bool runq_empty(P* p);
+bool run_ready_timers_and_continue();
+std::uint32_t gomaxprocs_now();
+void sysmon_start();
+void sysmon_stop();
+void signals_install();
+void signals_thread_init(M* m);
+
+std::int64_t coarse_now();
+P* enter_runtime(M* m);
+void exit_runtime(M* m, P* p);
+
+// signal.cpp: an exception escaped a goroutine.
+[[noreturn]] void fatal_panic(const char* what);
+// local.cpp: runs the destructors of the goroutine's GoroutineLocal values.
+void destroy_goroutine_locals(G* gp);
+// traceback.cpp: dumps goroutines; `current` (may be null) is printed first as running.
+void dump_all(int fd, G* current);
+// traceback.cpp: the same, from a signal handler: `current`'s stack is read from `ucontext`.
+void dump_from_signal(int fd, G* current, void* ucontext);
+
+// timer.cpp's hooks for the scheduler.
+// Runs p's expired timers (REQUIRES: the caller owns a P). Returns p's next `when`, 0 if none.
+std::int64_t check_timers(P* p, std::int64_t now);
+// Moves every timer of `from` onto `to` (procresize).
+void move_timers(P* from, P* to);
+// The earliest timer of all Ps, 0 if none.
+std::int64_t earliest_timer();
+
+}  // namespace goro::rt

@@ -1,0 +1,1499 @@
+// sched.cpp — the goroutine scheduler (Go: runtime/proc.go).
+//
+// G, M, P. A G is a goroutine: a stack, saved registers and a status. An M is an OS thread.
+// A P is a processor: the right to run goroutine code plus the resources that go with it (a
+// local run queue, timers, caches of dead Gs and goroutine ids). There are GOMAXPROCS Ps; an M
+// must hold a P to run a G, so at most GOMAXPROCS goroutines run at once while any number of
+// Ms may be blocked (in goro::blocking, or parked idle).
+//
+// Every M runs the scheduler loop on its own thread stack ("g0"). To run a G, g0 switches to
+// it; a G gives the M back by switching to g0 with an Action (park, yield, exit). g0 then does
+// what needs doing *off* the goroutine's stack — that is what makes park() safe: by the time the
+// park's commit function releases the primitive's lock and another M may ready() and resume the
+// G, the G's registers are already saved.
+//
+// Where work is found (find_runnable, Go's findRunnable): this P's runnext, its local ring
+// (256 slots), the global queue (checked first every 61st schedule so it cannot starve), the
+// netpoller, then stealing half of a random victim's ring (4 rounds; the last also takes its
+// runnext and runs its due timers). A new goroutine or a readied one goes to runnext, so a
+// hand-off (send, then receive) runs the partner next on the same P, with warm caches.
+//
+// Spinning Ms. Waking a thread costs microseconds, so Go keeps a few "spinning" Ms that look
+// for work instead of sleeping, and wakes one more (wakep) only when work is added while none
+// spins and a P is idle. The protocol, taken from proc.go's essay:
+//   * submitting work: publish it (runq), then (StoreLoad) check nmspinning == 0 && npidle > 0,
+//     then wake a spinning M;
+//   * a spinning M that finds nothing: drop its P, decrement nmspinning, then (StoreLoad)
+//     re-check every P's queue; if work appeared, take an idle P and spin again.
+//   Either the submitter sees the spinner, or the spinner sees the work. Spinners are capped at
+//   half of the busy Ps. When a spinner finds work and it was the last spinner, it wakes
+//   another (reset_spinning), so bursts fan out across the Ps. Rejected: waking an M for every
+//   new goroutine (a futex wake per spawn) and purely local queues (no parallelism).
+//
+// Taking a P back (retake). Go can preempt goroutine code asynchronously with signals; C++ code
+// cannot be interrupted at arbitrary points safely (it may hold malloc's lock). Instead a P has
+// a state word, and goroutine code always runs with its P in state User: a state that belongs
+// to the M but that sysmon may CAS away (to Idle) and hand to another M. Runtime code that uses
+// the P first CASes User -> Running (enter_runtime), which sysmon cannot take. So one protocol
+// covers both Go cases: a goroutine stuck in goro::blocking (Go's syscall retake, after 20 us)
+// and a goroutine in a CPU loop that ignores the preemption flag (after 20 ms). The M that lost
+// its P finds out at its next runtime call: it takes an idle P, or queues its goroutine globally
+// and sleeps. The state word carries an epoch so that a P retaken and re-acquired by another M
+// is never mistaken for the original owner's (ABA).
+//
+// Thread-local state. A G may resume on a different M after any switch. Compilers cache the
+// address of thread_local variables (and glibc's errno) across calls they believe cannot change
+// threads, so the runtime reads its thread state only through getm(), a non-inlinable function
+// with an opaque asm barrier, and never relies on errno across a possible switch.
+#include "runtime/sched.hpp"
+
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <thread>
+
+#include "goro/runtime.hpp"
+#include "runtime/netpoll.hpp"
+#include "runtime/proc.hpp"
+
+namespace goro::rt {
+
+Sched* sched = nullptr;
+Lock allg_lock;
+G* allg = nullptr;
+
+namespace {
+
+thread_local M* tls_m = nullptr;
+
+constexpr int kGfreeLocalMax = 64;
+constexpr int kGfreeGlobalStacks = 4096;
+constexpr int kGoidBatch = 16;
+
+// ---- small helpers ------------------------------------------------------------------------
+
+void set_m(M* m) {
+  asm volatile("" ::: "memory");
+  tls_m = m;
+}
+
+bool owns_p(M* m) {
+  return m->p != nullptr &&
+         m->p->state.load(std::memory_order_acquire) == pack_pstate(m->p_epoch, PStatus::kRunning);
+}
+
+// Acquires p for m: p must be Idle (just taken from the idle list or handed over).
+void acquirep(M* m, P* p) {
+  std::uint64_t s = p->state.load(std::memory_order_relaxed);
+  PStatus status = pstate_status(s);
+  if (status != PStatus::kIdle) fatal("acquirep: invalid p state");
+  std::uint64_t epoch = pstate_epoch(s) + 1;
+  p->m = m;
+  m->p = p;
+  m->p_epoch = epoch;
+  p->state.store(pack_pstate(epoch, PStatus::kRunning), std::memory_order_release);
+}
+
+// Detaches m from its (owned) P and marks it Idle. Returns the P.
+P* releasep(M* m) {
+  P* p = m->p;
+  if (!owns_p(m)) fatal("releasep: invalid p state");
+  p->m = nullptr;
+  p->state.store(pack_pstate(m->p_epoch, PStatus::kIdle), std::memory_order_release);
+  m->p = nullptr;
+  return p;
+}
+
+// REQUIRES: sched->lock.
+void pidleput(P* p) {
+  p->link = sched->pidle;
+  sched->pidle = p;
+  sched->npidle.fetch_add(1, std::memory_order_seq_cst);
+}
+
+// REQUIRES: sched->lock.
+P* pidleget() {
+  P* p = sched->pidle;
+  if (p) {
+    sched->pidle = p->link;
+    sched->npidle.fetch_sub(1, std::memory_order_seq_cst);
+  }
+  return p;
+}
+
+// REQUIRES: sched->lock.
+void mput(M* m) {
+  m->schedlink = sched->midle;
+  sched->midle = m;
+  sched->nmidle++;
+}
+
+// REQUIRES: sched->lock.
+M* mget() {
+  M* m = sched->midle;
+  if (m) {
+    sched->midle = m->schedlink;
+    sched->nmidle--;
+  }
+  return m;
+}
+
+// ---- global run queue (REQUIRES: sched->lock) ---------------------------------------------
+
+void globrunq_put(G* gp) {
+  gp->schedlink = nullptr;
+  if (sched->runq_tail)
+    sched->runq_tail->schedlink = gp;
+  else
+    sched->runq_head = gp;
+  sched->runq_tail = gp;
+  sched->runq_size.fetch_add(1, std::memory_order_relaxed);
+}
+
+G* globrunq_pop() {
+  G* gp = sched->runq_head;
+  if (gp) {
+    sched->runq_head = gp->schedlink;
+    if (!sched->runq_head) sched->runq_tail = nullptr;
+    sched->runq_size.fetch_sub(1, std::memory_order_relaxed);
+  }
+  return gp;
+}
+
+bool runqput_local(P* p, G* gp);
+
+// Takes a batch from the global queue for p: returns one G and moves up to `max` - 1 more
+// (0 = a fair share) to p's local queue.
+G* globrunq_get(P* p, int max) {
+  int size = sched->runq_size.load(std::memory_order_relaxed);
+  if (size == 0) return nullptr;
+  int procs = sched->gomaxprocs.load(std::memory_order_relaxed);
+  int n = std::min(size, size / procs + 1);
+  if (max > 0 && n > max) n = max;
+  n = std::min(n, kRunqSize / 2);
+  G* gp = globrunq_pop();
+  for (int i = 1; i < n; i++) runqput_local(p, globrunq_pop());
+  return gp;
+}
+
+// ---- local run queue (Go: runqput, runqget, runqgrab, runqsteal) --------------------------
+
+// Moves half of p's ring plus gp to the global queue. Fails if a stealer raced us.
+bool runqput_slow(P* p, G* gp, std::uint32_t head, std::uint32_t tail) {
+  G* batch[kRunqSize / 2 + 1];
+  std::uint32_t n = (tail - head) / 2;
+  for (std::uint32_t i = 0; i < n; i++)
+    batch[i] = p->runq[(head + i) % kRunqSize].load(std::memory_order_relaxed);
+  if (!p->runq_head.compare_exchange_strong(head, head + n, std::memory_order_release))
+    return false;
+  batch[n] = gp;
+  for (std::uint32_t i = 0; i < n; i++) batch[i]->schedlink = batch[i + 1];
+  batch[n]->schedlink = nullptr;
+  std::lock_guard<Lock> guard(sched->lock);
+  globrunq_put_batch(batch[0], batch[n], static_cast<int>(n + 1));
+  return true;
+}
+
+// Puts gp on the tail of p's ring (spilling to the global queue when full).
+// REQUIRES: the caller owns p.
+bool runqput_local(P* p, G* gp) {
+  for (;;) {
+    std::uint32_t head = p->runq_head.load(std::memory_order_acquire);
+    std::uint32_t tail = p->runq_tail.load(std::memory_order_relaxed);
+    if (tail - head < kRunqSize) {
+      p->runq[tail % kRunqSize].store(gp, std::memory_order_relaxed);
+      p->runq_tail.store(tail + 1, std::memory_order_release);
+      return true;
+    }
+    if (runqput_slow(p, gp, head, tail)) return false;
+  }
+}
+
+// REQUIRES: the caller owns p.
+void runqput(P* p, G* gp, bool next) {
+  if (next) {
+    gp = p->runnext.exchange(gp, std::memory_order_acq_rel);
+    if (!gp) return;  // the old runnext, if any, goes to the tail
+  }
+  runqput_local(p, gp);
+}
+
+// REQUIRES: the caller owns p. *inherit: the G came from runnext and inherits the time slice.
+G* runqget(P* p, bool* inherit) {
+  G* next = p->runnext.load(std::memory_order_relaxed);
+  if (next && p->runnext.compare_exchange_strong(next, nullptr, std::memory_order_acq_rel)) {
+    *inherit = true;
+    return next;
+  }
+  *inherit = false;
+  for (;;) {
+    std::uint32_t head = p->runq_head.load(std::memory_order_acquire);
+    std::uint32_t tail = p->runq_tail.load(std::memory_order_relaxed);
+    if (tail == head) return nullptr;
+    G* gp = p->runq[head % kRunqSize].load(std::memory_order_relaxed);
+    if (p->runq_head.compare_exchange_weak(head, head + 1, std::memory_order_release)) return gp;
+  }
+}
+
+// Grabs half of victim's ring into batch[batch_head...]. Returns how many.
+std::uint32_t runqgrab(P* victim, std::atomic<G*>* batch, std::uint32_t batch_head,
+                       bool steal_runnext) {
+  for (;;) {
+    std::uint32_t head = victim->runq_head.load(std::memory_order_acquire);
+    std::uint32_t tail = victim->runq_tail.load(std::memory_order_acquire);
+    std::uint32_t n = tail - head;
+    n = n - n / 2;
+    if (n == 0) {
+      if (!steal_runnext) return 0;
+      G* next = victim->runnext.load(std::memory_order_acquire);
+      if (!next) return 0;
+      // The victim is probably about to run its runnext (a hand-off just happened); stealing it
+      // now would bounce the goroutine between Ps. Give the owner a moment, like Go's usleep(3).
+      if (pstate_status(victim->state.load(std::memory_order_relaxed)) != PStatus::kIdle) {
+        spin_pause(3000);
+        if (victim->runnext.load(std::memory_order_acquire) != next) continue;
+      }
+      if (!victim->runnext.compare_exchange_strong(next, nullptr, std::memory_order_acq_rel))
+        continue;
+      batch[batch_head % kRunqSize].store(next, std::memory_order_relaxed);
+      return 1;
+    }
+    if (n > kRunqSize / 2) continue;  // read an inconsistent head/tail pair
+    for (std::uint32_t i = 0; i < n; i++) {
+      G* gp = victim->runq[(head + i) % kRunqSize].load(std::memory_order_relaxed);
+      batch[(batch_head + i) % kRunqSize].store(gp, std::memory_order_relaxed);
+    }
+    if (victim->runq_head.compare_exchange_strong(head, head + n, std::memory_order_acq_rel))
+      return n;
+  }
+}
+
+// Steals half of victim's work into p's ring and returns one G. REQUIRES: the caller owns p.
+G* runqsteal(P* p, P* victim, bool steal_runnext) {
+  std::uint32_t tail = p->runq_tail.load(std::memory_order_relaxed);
+  std::uint32_t n = runqgrab(victim, p->runq, tail, steal_runnext);
+  if (n == 0) return nullptr;
+  n--;
+  G* gp = p->runq[(tail + n) % kRunqSize].load(std::memory_order_relaxed);
+  if (n > 0) p->runq_tail.store(tail + n, std::memory_order_release);
+  return gp;
+}
+
+// ---- Ms -----------------------------------------------------------------------------------
+
+void* mstart(void* arg);
+
+M* allocm() {
+  M* m = new M;
+  std::lock_guard<Lock> guard(sched->lock);
+  m->id = sched->mnext++;
+  m->rand_state = static_cast<std::uint64_t>(m->id) * 0x9E3779B97F4A7C15ull + 1;
+  m->alllink = sched->allm;
+  sched->allm = m;
+  sched->mcount++;
+  return m;
+}
+
+void newm(P* p, bool spinning) {
+  M* m = allocm();
+  m->nextp = p;
+  m->spinning = spinning;
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setstacksize(&attr, 1 << 20);
+  if (pthread_create(&m->thread, &attr, mstart, m) != 0) fatal("newm: cannot create thread");
+  pthread_attr_destroy(&attr);
+}
+
+void checkdead();
+
+// Parks m until start_m hands it a P (Go: stopm). Returns with m->p owned, or with no P if the
+// runtime is shutting down.
+void stopm(M* m) {
+  {
+    std::lock_guard<Lock> guard(sched->lock);
+    mput(m);
+    checkdead();
+  }
+  m->park.sleep();
+  m->park.clear();
+  if (m->nextp) {
+    P* p = m->nextp;
+    m->nextp = nullptr;
+    acquirep(m, p);
+  }
+}
+
+// ---- Gs -----------------------------------------------------------------------------------
+
+void add_to_allg(G* gp) {
+  std::lock_guard<Lock> guard(allg_lock);
+  gp->alllink = allg;
+  allg = gp;
+}
+
+void gfput_global(G* gp);
+
+void gfput(P* p, G* gp) {
+  if (gp->stack.size() != default_stack_size()) {
+    stack_free(gp->stack);
+    gp->stack = Stack{};
+  }
+  if (!p) {
+    gfput_global(gp);
+    return;
+  }
+  gp->schedlink = p->gfree;
+  p->gfree = gp;
+  if (++p->gfree_count >= kGfreeLocalMax) {
+    while (p->gfree_count > kGfreeLocalMax / 2) {
+      G* g = p->gfree;
+      p->gfree = g->schedlink;
+      p->gfree_count--;
+      gfput_global(g);
+    }
+  }
+}
+
+void gfput_global(G* gp) {
+  std::lock_guard<Lock> guard(sched->gfree_lock);
+  if (!gp->stack.empty() && sched->gfree_stack_count < kGfreeGlobalStacks) {
+    gp->schedlink = sched->gfree_stack;
+    sched->gfree_stack = gp;
+    sched->gfree_stack_count++;
+    return;
+  }
+  if (!gp->stack.empty()) {
+    stack_free(gp->stack);
+    gp->stack = Stack{};
+  }
+  gp->schedlink = sched->gfree_nostack;
+  sched->gfree_nostack = gp;
+}
+
+G* gfget(P* p) {
+  if (p && !p->gfree) {
+    std::lock_guard<Lock> guard(sched->gfree_lock);
+    while (p->gfree_count < kGfreeLocalMax / 2) {
+      G* gp = sched->gfree_stack;
+      if (gp) {
+        sched->gfree_stack = gp->schedlink;
+        sched->gfree_stack_count--;
+      } else if ((gp = sched->gfree_nostack)) {
+        sched->gfree_nostack = gp->schedlink;
+      } else {
+        break;
+      }
+      gp->schedlink = p->gfree;
+      p->gfree = gp;
+      p->gfree_count++;
+    }
+  }
+  G* gp = nullptr;
+  if (p && p->gfree) {
+    gp = p->gfree;
+    p->gfree = gp->schedlink;
+    p->gfree_count--;
+  } else if (!p) {
+    std::lock_guard<Lock> guard(sched->gfree_lock);
+    if ((gp = sched->gfree_stack)) {
+      sched->gfree_stack = gp->schedlink;
+      sched->gfree_stack_count--;
+    } else if ((gp = sched->gfree_nostack)) {
+      sched->gfree_nostack = gp->schedlink;
+    }
+  }
+  return gp;
+}
+
+std::int64_t new_goid(P* p) {
+  if (!p) return sched->goid_gen.fetch_add(1) + 1;
+  if (p->goid_next == p->goid_end) {
+    p->goid_next = sched->goid_gen.fetch_add(kGoidBatch) + 1;
+    p->goid_end = p->goid_next + kGoidBatch;
+  }
+  return p->goid_next++;
+}
+
+void count_goroutine(P* p, std::int64_t delta) {
+  std::atomic<std::int64_t>& counter = p ? p->goroutine_delta : sched->goroutine_delta;
+  if (p)  // only the owner writes a P's counter: no read-modify-write needed
+    counter.store(counter.load(std::memory_order_relaxed) + delta, std::memory_order_relaxed);
+  else
+    counter.fetch_add(delta, std::memory_order_relaxed);
+}
+
+// ---- the switch between a goroutine and its M's scheduler stack ---------------------------
+
+// Called on the goroutine's stack: saves its context and runs g0. Returns when the goroutine is
+// scheduled again (on whatever M).
+void switch_to_g0(G* gp, M* m, M::Action action) {
+  if (gp->stack.canary && stack_canary_broken(gp->stack)) {
+    std::fprintf(stderr, "goroutine %lld: stack overflow (stack canary overwritten)\n",
+                 static_cast<long long>(gp->id));
+    fatal("stack overflow");
+  }
+  m->action = action;
+  arch::sanitizer_before_switch(gp->sanitizer, m->g0_fiber, action == M::Action::kExit);
+  goro_switch(&gp->context.sp, m->g0.sp);
+  arch::sanitizer_after_switch(gp->sanitizer);
+}
+
+[[noreturn]] void goroutine_main(void* arg);
+
+// Runs gp on m (REQUIRES: m owns a P). Returns on g0 when gp switches back.
+void execute(M* m, G* gp, bool inherit_time) {
+  P* p = m->p;
+  m->curg = gp;
+  gp->status.store(GStatus::kRunning, std::memory_order_relaxed);
+  gp->preempt.store(false, std::memory_order_relaxed);
+  if (!inherit_time) p->schedtick.fetch_add(1, std::memory_order_relaxed);
+  p->state.store(pack_pstate(m->p_epoch, PStatus::kUser), std::memory_order_release);
+  arch::sanitizer_before_switch(m->g0_fiber, gp->sanitizer, false);
+  goro_switch(&m->g0.sp, gp->context.sp);
+  arch::sanitizer_after_switch(m->g0_fiber);
+  m->curg = nullptr;
+}
+
+// After a G switched to g0 its P is in state User (goroutine code ran): take it back, or learn
+// that sysmon or a stop-the-world took it.
+void reclaim_p(M* m) {
+  if (!m->p) return;
+  std::uint64_t expected = pack_pstate(m->p_epoch, PStatus::kUser);
+  if (!m->p->state.compare_exchange_strong(expected, pack_pstate(m->p_epoch, PStatus::kRunning),
+                                           std::memory_order_acq_rel)) {
+    m->p = nullptr;
+  }
+}
+
+void gcstopm(M* m);
+G* find_runnable(M* m, bool* inherit);
+void reset_spinning(M* m);
+void start_locked_m(M* m, G* gp);
+void stop_locked_m(M* m);
+void goexit_on_g0(M* m, G* gp);
+
+// What g0 does with the goroutine that just switched to it. Returns a G to run at once.
+G* after_switch(M* m, G* gp) {
+  M::Action action = m->action;
+  m->action = M::Action::kNone;
+  reclaim_p(m);
+  switch (action) {
+    case M::Action::kPark: {
+      gp->status.store(GStatus::kWaiting, std::memory_order_release);
+      ParkCommit commit = m->commit;
+      void* arg = m->commit_arg;
+      m->commit = nullptr;
+      if (commit && !commit(gp, arg)) {
+        gp->status.store(GStatus::kRunnable, std::memory_order_relaxed);
+        if (m->p) return gp;
+        std::lock_guard<Lock> guard(sched->lock);
+        globrunq_put(gp);
+      }
+      return nullptr;
+    }
+    case M::Action::kYield:
+    case M::Action::kPreempted:
+    case M::Action::kLostP: {
+      gp->status.store(GStatus::kRunnable, std::memory_order_relaxed);
+      {
+        std::lock_guard<Lock> guard(sched->lock);
+        globrunq_put(gp);
+      }
+      if (action == M::Action::kLostP) wakep();
+      return nullptr;
+    }
+    case M::Action::kExit:
+      goexit_on_g0(m, gp);
+      return nullptr;
+    case M::Action::kNone:
+      break;
+  }
+  fatal("after_switch: no action");
+}
+
+void schedule_loop(M* m) {
+  G* next = nullptr;
+  bool inherit = false;
+  for (;;) {
+    if (!next) {
+      if (sched->shutdown.load(std::memory_order_acquire)) return;
+      if (!m->p) {
+        stopm(m);
+        continue;
+      }
+      if (m->lockedg) {
+        stop_locked_m(m);
+        if (sched->shutdown.load(std::memory_order_acquire)) return;
+        next = m->lockedg;
+        inherit = false;
+      } else {
+        next = find_runnable(m, &inherit);
+        if (!next) continue;  // shutdown or lost P; re-check at the top
+        if (m->spinning) reset_spinning(m);
+        if (next->lockedm && next->lockedm != m) {
+          start_locked_m(m, next);
+          next = nullptr;
+          continue;
+        }
+      }
+    }
+    G* gp = next;
+    execute(m, gp, inherit);
+    next = after_switch(m, gp);
+    inherit = true;
+  }
+}
+
+void* mstart(void* arg) {
+  M* m = static_cast<M*>(arg);
+  set_m(m);
+  arch::sanitizer_thread_fiber_init(m->g0_fiber);
+  signals_thread_init(m);
+  if (m->nextp) {
+    P* p = m->nextp;
+    m->nextp = nullptr;
+    acquirep(m, p);
+  }
+  schedule_loop(m);
+  {
+    std::lock_guard<Lock> guard(sched->lock);
+    m->exited = true;
+  }
+  set_m(nullptr);
+  return nullptr;
+}
+
+// ---- finding work -------------------------------------------------------------------------
+
+// Steals from other Ps (Go: stealWork): four rounds over the Ps in random order; the last round
+// also runs their due timers and may take their runnext. *new_work: a stop-the-world started,
+// re-check from the top. *poll_until: lowered to the earliest timer seen on another P.
+G* steal_work(M* m, bool* new_work, std::int64_t* poll_until) {
+  P* p = m->p;
+  int procs = sched->gomaxprocs.load(std::memory_order_relaxed);
+  for (int round = 0; round < 4; round++) {
+    bool last_round = round == 3;
+    std::uint32_t start = fastrandn(static_cast<std::uint32_t>(procs));
+    for (int i = 0; i < procs; i++) {
+      if (sched->gcwaiting.load(std::memory_order_relaxed)) {
+        *new_work = true;
+        return nullptr;
+      }
+      P* victim = sched->allp[(start + static_cast<std::uint32_t>(i)) % procs];
+      if (victim == p) continue;
+      if (last_round) {
+        std::int64_t next = check_timers(victim, nanotime());
+        if (next != 0 && (*poll_until == 0 || next < *poll_until)) *poll_until = next;
+        bool inherit;
+        if (G* gp = runqget(p, &inherit)) return gp;  // a timer readied something onto our P
+      }
+      if (pstate_status(victim->state.load(std::memory_order_relaxed)) == PStatus::kIdle)
+        continue;
+      if (G* gp = runqsteal(p, victim, last_round)) return gp;
+    }
+  }
+  return nullptr;
+}
+
+bool any_runq_nonempty() {
+  int procs = sched->gomaxprocs.load(std::memory_order_relaxed);
+  for (int i = 0; i < procs; i++)
+    if (!runq_empty(sched->allp[i])) return true;
+  return false;
+}
+
+// Finds a runnable goroutine, blocking if there is none (Go: findRunnable). Returns nullptr
+// if m lost or gave up its P or the runtime is shutting down; the caller re-checks.
+G* find_runnable(M* m, bool* inherit) {
+  *inherit = false;
+  for (;;) {
+    if (sched->shutdown.load(std::memory_order_acquire)) return nullptr;
+    if (sched->gcwaiting.load(std::memory_order_acquire)) {
+      gcstopm(m);
+      return nullptr;
+    }
+    P* p = m->p;
+    std::int64_t now = nanotime();
+    std::int64_t poll_until = check_timers(p, now);
+
+    // Fairness: every 61st schedule looks at the global queue first.
+    if (p->schedtick.load(std::memory_order_relaxed) % 61 == 0 &&
+        sched->runq_size.load(std::memory_order_relaxed) > 0) {
+      std::lock_guard<Lock> guard(sched->lock);
+      if (G* gp = globrunq_get(p, 1)) return gp;
+    }
+    if (G* gp = runqget(p, inherit)) return gp;
+    if (sched->runq_size.load(std::memory_order_relaxed) > 0) {
+      std::lock_guard<Lock> guard(sched->lock);
+      if (G* gp = globrunq_get(p, 0)) return gp;
+    }
+    // Poll the network without blocking, if anyone waits on it and no M is blocked in it.
+    if (netpoll_inited() && netpoll_any_waiters() &&
+        sched->lastpoll.load(std::memory_order_relaxed) != 0) {
+      int count = 0;
+      if (G* list = netpoll(0, &count)) {
+        G* gp = list;
+        inject_list(list->schedlink, count - 1);
+        gp->status.store(GStatus::kRunnable, std::memory_order_relaxed);
+        return gp;
+      }
+    }
+    // Steal, if spinning is worthwhile: no more spinners than half the busy Ps.
+    int procs = sched->gomaxprocs.load(std::memory_order_relaxed);
+    if (m->spinning || 2 * sched->nmspinning.load(std::memory_order_relaxed) <
+                           procs - sched->npidle.load(std::memory_order_relaxed)) {
+      if (!m->spinning) {
+        m->spinning = true;
+        sched->nmspinning.fetch_add(1, std::memory_order_seq_cst);
+      }
+      bool new_work = false;
+      std::int64_t other_timers = 0;
+      if (G* gp = steal_work(m, &new_work, &other_timers)) return gp;
+      if (new_work) continue;
+      if (other_timers != 0 && (poll_until == 0 || other_timers < poll_until))
+        poll_until = other_timers;
+    }
+
+    // Nothing to do: give up the P.
+    bool was_spinning = m->spinning;
+    {
+      std::lock_guard<Lock> guard(sched->lock);
+      if (sched->gcwaiting.load(std::memory_order_relaxed) ||
+          sched->shutdown.load(std::memory_order_relaxed))
+        continue;
+      if (sched->runq_size.load(std::memory_order_relaxed) > 0) {
+        if (G* gp = globrunq_get(p, 0)) return gp;
+      }
+      releasep(m);
+      pidleput(p);
+    }
+    if (was_spinning) {
+      m->spinning = false;
+      sched->nmspinning.fetch_sub(1, std::memory_order_seq_cst);
+      // The other half of the spinning protocol: re-check everyone's queues after the
+      // decrement, or work published just before it would sleep unseen.
+      if (any_runq_nonempty() || sched->runq_size.load(std::memory_order_seq_cst) > 0) {
+        P* idle;
+        {
+          std::lock_guard<Lock> guard(sched->lock);
+          idle = pidleget();
+        }
+        if (idle) {
+          acquirep(m, idle);
+          m->spinning = true;
+          sched->nmspinning.fetch_add(1, std::memory_order_seq_cst);
+          continue;
+        }
+      }
+    }
+    std::int64_t earliest = earliest_timer();
+    if (earliest != 0 && (poll_until == 0 || earliest < poll_until)) poll_until = earliest;
+
+    // Block in the netpoller until I/O, the next timer, or a wake-up; only one M does so.
+    if (netpoll_inited() && (netpoll_any_waiters() || poll_until != 0) &&
+        sched->lastpoll.exchange(0, std::memory_order_acq_rel) != 0) {
+      sched->poll_until.store(poll_until, std::memory_order_relaxed);
+      std::int64_t delay = -1;
+      if (poll_until != 0) {
+        delay = poll_until - nanotime();
+        if (delay < 0) delay = 0;
+      }
+      int count = 0;
+      G* list = netpoll(delay, &count);
+      std::int64_t polled = nanotime();
+      sched->poll_until.store(0, std::memory_order_relaxed);
+      sched->lastpoll.store(polled, std::memory_order_release);
+      P* idle;
+      {
+        std::lock_guard<Lock> guard(sched->lock);
+        idle = pidleget();
+      }
+      if (!idle) {
+        if (list) inject_list(list, count);
+      } else {
+        acquirep(m, idle);
+        if (list) {
+          G* gp = list;
+          if (count > 1) inject_list(list->schedlink, count - 1);
+          gp->status.store(GStatus::kRunnable, std::memory_order_relaxed);
+          return gp;
+        }
+        continue;
+      }
+    } else if (poll_until != 0 && netpoll_inited()) {
+      std::int64_t blocked_until = sched->poll_until.load(std::memory_order_relaxed);
+      if (blocked_until == 0 || poll_until < blocked_until) netpoll_break();
+    }
+    stopm(m);
+    if (!m->p) return nullptr;
+  }
+}
+
+void reset_spinning(M* m) {
+  m->spinning = false;
+  int n = sched->nmspinning.fetch_sub(1, std::memory_order_seq_cst) - 1;
+  if (n < 0) fatal("reset_spinning: negative nmspinning");
+  // The last spinner found work: wake another so the rest of a burst spreads out.
+  wakep();
+}
+
+// ---- stop-the-world (only gomaxprocs needs it) --------------------------------------------
+
+void gcstopm(M* m) {
+  if (m->spinning) {
+    m->spinning = false;
+    sched->nmspinning.fetch_sub(1, std::memory_order_seq_cst);
+  }
+  {
+    std::lock_guard<Lock> guard(sched->lock);
+    P* p = m->p;
+    std::uint64_t epoch = m->p_epoch;
+    p->m = nullptr;
+    m->p = nullptr;
+    p->state.store(pack_pstate(epoch, PStatus::kStopped), std::memory_order_release);
+    if (--sched->stopwait == 0) sched->stopnote.wakeup();
+  }
+  stopm(m);
+}
+
+// Takes P i away for a stop: Idle ones from the idle list, User ones from under their M.
+// REQUIRES: sched->lock.
+void try_stop_p(P* p) {
+  std::uint64_t s = p->state.load(std::memory_order_acquire);
+  if (pstate_status(s) == PStatus::kUser &&
+      p->state.compare_exchange_strong(s, pack_pstate(pstate_epoch(s), PStatus::kStopped),
+                                       std::memory_order_acq_rel)) {
+    p->m = nullptr;
+    sched->stopwait--;
+  }
+}
+
+// REQUIRES: the calling M owns its P (Running).
+void stop_the_world(M* m) {
+  {
+    std::lock_guard<Lock> guard(sched->lock);
+    sched->stopnote.clear();
+    int procs = sched->gomaxprocs.load(std::memory_order_relaxed);
+    sched->stopwait = procs;
+    sched->gcwaiting.store(true, std::memory_order_seq_cst);
+    P* mine = m->p;
+    mine->state.store(pack_pstate(m->p_epoch, PStatus::kStopped), std::memory_order_release);
+    sched->stopwait--;
+    while (P* p = pidleget()) {
+      p->state.store(pack_pstate(pstate_epoch(p->state.load()), PStatus::kStopped),
+                     std::memory_order_release);
+      sched->stopwait--;
+    }
+    for (int i = 0; i < procs; i++) try_stop_p(sched->allp[i]);
+  }
+  // Ps held by Ms in runtime code stop themselves at their next scheduling point (gcstopm);
+  // Ps running goroutine code are taken as soon as they are seen in User.
+  netpoll_break();
+  for (;;) {
+    {
+      std::lock_guard<Lock> guard(sched->lock);
+      if (sched->stopwait == 0) break;
+      int procs = sched->gomaxprocs.load(std::memory_order_relaxed);
+      for (int i = 0; i < procs; i++) try_stop_p(sched->allp[i]);
+      if (sched->stopwait == 0) break;
+    }
+    sched->stopnote.sleep_for(50'000);
+  }
+}
+
+P* new_p(int id) {
+  P* p = new P;
+  p->id = id;
+  return p;
+}
+
+// Changes the number of Ps (Go: procresize). Returns the list of Ps that have work, linked
+// through P::link. REQUIRES: the world is stopped and sched->lock held; m's P is stopped.
+P* procresize(M* m, int nprocs) {
+  int old = sched->gomaxprocs.load(std::memory_order_relaxed);
+  for (int i = 0; i < nprocs; i++) {
+    if (!sched->allp[i]) sched->allp[i] = new_p(i);
+  }
+  // Retire Ps beyond the new count: their work and timers move to P 0.
+  for (int i = nprocs; i < old; i++) {
+    P* p = sched->allp[i];
+    bool inherit;
+    while (G* gp = runqget(p, &inherit)) globrunq_put(gp);
+    move_timers(p, sched->allp[0]);
+    while (p->gfree) {
+      G* gp = p->gfree;
+      p->gfree = gp->schedlink;
+      gfput_global(gp);
+    }
+    p->gfree_count = 0;
+    sched->goroutine_delta.fetch_add(p->goroutine_delta.exchange(0));
+    p->state.store(pack_pstate(pstate_epoch(p->state.load()), PStatus::kDead));
+  }
+  sched->gomaxprocs.store(nprocs, std::memory_order_seq_cst);
+
+  P* mine = m->p ? m->p : nullptr;
+  if (mine && mine->id >= nprocs) mine = nullptr;
+  if (m->p && !mine) m->p = nullptr;
+  // Every surviving P is Stopped now: make them Idle, keep one for the caller.
+  sched->pidle = nullptr;
+  sched->npidle.store(0);
+  P* runnable = nullptr;
+  for (int i = nprocs - 1; i >= 0; i--) {
+    P* p = sched->allp[i];
+    std::uint64_t epoch = pstate_epoch(p->state.load());
+    p->state.store(pack_pstate(epoch, PStatus::kIdle), std::memory_order_release);
+    p->m = nullptr;
+  }
+  if (!mine) mine = sched->allp[0];
+  m->p = nullptr;
+  acquirep(m, mine);
+  for (int i = nprocs - 1; i >= 0; i--) {
+    P* p = sched->allp[i];
+    if (p == mine) continue;
+    if (runq_empty(p)) {
+      pidleput(p);
+    } else {
+      p->link = runnable;
+      runnable = p;
+    }
+  }
+  return runnable;
+}
+
+void start_the_world(P* runnable) {
+  sched->gcwaiting.store(false, std::memory_order_seq_cst);
+  while (runnable) {
+    P* p = runnable;
+    runnable = p->link;
+    start_m(p, false);
+  }
+  wakep();
+}
+
+// ---- lock_os_thread ------------------------------------------------------------------------
+
+// The M of a locked goroutine sleeps until its goroutine is runnable and someone hands it a P.
+void stop_locked_m(M* m) {
+  if (m->p) handoffp(releasep(m));
+  {
+    std::lock_guard<Lock> guard(sched->lock);
+    sched->nmidlelocked++;
+  }
+  m->park.sleep();
+  m->park.clear();
+  {
+    std::lock_guard<Lock> guard(sched->lock);
+    sched->nmidlelocked--;
+  }
+  if (m->nextp) {
+    P* p = m->nextp;
+    m->nextp = nullptr;
+    acquirep(m, p);
+  }
+}
+
+// gp is locked to another M: give it our P and go idle.
+void start_locked_m(M* m, G* gp) {
+  M* locked = gp->lockedm;
+  P* p = releasep(m);
+  locked->nextp = p;
+  locked->park.wakeup();
+  stopm(m);
+}
+
+// ---- goroutine exit -----------------------------------------------------------------------
+
+void goexit_on_g0(M* m, G* gp) {
+  gp->status.store(GStatus::kDead, std::memory_order_release);
+  bool is_main = gp->id == 1;
+  count_goroutine(m->p, -1);
+  if (gp->lockedm) {
+    gp->lockedm = nullptr;
+    gp->lock_count = 0;
+    m->lockedg = nullptr;
+  }
+  gp->entry = nullptr;
+  gp->closure = nullptr;
+  gp->name = nullptr;
+  gfput(m->p, gp);
+  if (is_main) {
+    sched->shutdown.store(true, std::memory_order_seq_cst);
+    sched->main_done.wakeup();
+  }
+}
+
+void goroutine_main(void* arg) {
+  G* gp = static_cast<G*>(arg);
+  arch::sanitizer_after_switch(gp->sanitizer);
+  try {
+    gp->entry(gp->closure);
+  } catch (const std::exception& e) {
+    fatal_panic(e.what());
+  } catch (...) {
+    fatal_panic("unknown C++ exception");
+  }
+  destroy_goroutine_locals(gp);
+  switch_to_g0(gp, getm(), M::Action::kExit);
+  __builtin_unreachable();
+}
+
+// ---- recycling between runs ---------------------------------------------------------------
+
+// Gs (and some stacks) kept from the previous goro::run for the next one.
+G* spare_with_stack = nullptr;
+int spare_with_stack_count = 0;
+G* spare_without_stack = nullptr;
+
+// After a run: every G becomes free. Goroutines still blocked are abandoned like a Go program's
+// at exit: their closures are never destroyed, but their Gs and stacks are reused.
+void recycle_all_gs() {
+  std::lock_guard<Lock> guard(allg_lock);
+  for (G* gp = allg; gp; gp = gp->alllink) {
+    gp->status.store(GStatus::kDead);
+    gp->lockedm = nullptr;
+    gp->lock_count = 0;
+    gp->locals = nullptr;
+    if (!gp->stack.empty() && spare_with_stack_count < kGfreeGlobalStacks &&
+        gp->stack.size() == default_stack_size()) {
+      gp->schedlink = spare_with_stack;
+      spare_with_stack = gp;
+      spare_with_stack_count++;
+      continue;
+    }
+    if (!gp->stack.empty()) stack_free(gp->stack);
+    gp->stack = Stack{};
+    gp->schedlink = spare_without_stack;
+    spare_without_stack = gp;
+  }
+}
+
+// ---- deadlock detection -------------------------------------------------------------------
+
+// Called when an M goes idle. If no M is running and nothing can wake a goroutine, every
+// goroutine is blocked forever (Go: checkdead). REQUIRES: sched->lock.
+void checkdead() {
+  if (sched->main_started.load(std::memory_order_relaxed) == false ||
+      sched->shutdown.load(std::memory_order_relaxed))
+    return;
+  int running = sched->mcount - sched->nmidle - sched->nmidlelocked;
+  if (running > 0) return;
+  if (sched->runq_size.load(std::memory_order_relaxed) > 0) return;
+  if (earliest_timer() != 0) return;
+  if (netpoll_inited() && netpoll_any_waiters()) return;
+  fatal("all goroutines are asleep - deadlock!");
+}
+
+}  // namespace
+
+// ---- exported within the runtime ----------------------------------------------------------
+
+__attribute__((noinline)) M* getm() {
+  // The empty asm makes the compiler treat each call as reading unknown memory, so a TLS
+  // address computed before a switch is never reused after it.
+  asm volatile("" ::: "memory");
+  return tls_m;
+}
+
+__attribute__((noinline)) G* getg() {
+  asm volatile("" ::: "memory");
+  M* m = tls_m;
+  return m ? m->curg : nullptr;
+}
+
+std::int64_t nanotime() {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+bool started() { return sched != nullptr && sched->main_started.load(); }
+
+std::uint32_t fastrand() {
+  M* m = getm();
+  static std::atomic<std::uint64_t> shared_state{0x853c49e6748fea9bull};
+  std::uint64_t x;
+  if (m) {
+    x = m->rand_state;
+  } else {
+    x = shared_state.fetch_add(0x9E3779B97F4A7C15ull, std::memory_order_relaxed);
+  }
+  // xorshift64*
+  x ^= x >> 12;
+  x ^= x << 25;
+  x ^= x >> 27;
+  if (m) m->rand_state = x;
+  return static_cast<std::uint32_t>((x * 0x2545F4914F6CDD1Dull) >> 32);
+}
+
+void spin_pause(int cycles) {
+  for (int i = 0; i < cycles; i++) cpu_relax();
+}
+
+bool can_spin(int iteration) {
+  // Spinning only helps if the lock holder is running on another P and we have no other work.
+  static const bool multicore = std::thread::hardware_concurrency() > 1;
+  if (iteration >= 4 || !multicore) return false;
+  int procs = sched->gomaxprocs.load(std::memory_order_relaxed);
+  if (procs <= sched->npidle.load(std::memory_order_relaxed) +
+                   sched->nmspinning.load(std::memory_order_relaxed) + 1)
+    return false;
+  M* m = getm();
+  return m && m->p && runq_empty(m->p);
+}
+
+bool runq_empty(P* p) {
+  // A consistent snapshot: runnext could move into the ring between the loads.
+  for (;;) {
+    std::uint32_t head = p->runq_head.load(std::memory_order_acquire);
+    std::uint32_t tail = p->runq_tail.load(std::memory_order_acquire);
+    G* next = p->runnext.load(std::memory_order_acquire);
+    if (p->runq_tail.load(std::memory_order_acquire) == tail) return head == tail && !next;
+  }
+}
+
+std::uint32_t gomaxprocs_now() {
+  return static_cast<std::uint32_t>(sched->gomaxprocs.load(std::memory_order_relaxed));
+}
+
+void globrunq_put_batch(G* head, G* tail, int n) {
+  tail->schedlink = nullptr;
+  if (sched->runq_tail)
+    sched->runq_tail->schedlink = head;
+  else
+    sched->runq_head = head;
+  sched->runq_tail = tail;
+  sched->runq_size.fetch_add(n, std::memory_order_relaxed);
+}
+
+// Gives p to an M: an idle one, or a new thread (Go: startm). spinning: the caller already
+// incremented nmspinning for it. p == nullptr takes an idle P (or gives up).
+void start_m(P* p, bool spinning) {
+  M* m;
+  {
+    std::lock_guard<Lock> guard(sched->lock);
+    if (!p) {
+      p = pidleget();
+      if (!p) {
+        if (spinning) sched->nmspinning.fetch_sub(1, std::memory_order_seq_cst);
+        return;
+      }
+    }
+    m = mget();
+  }
+  if (!m) {
+    newm(p, spinning);
+    return;
+  }
+  m->spinning = spinning;
+  m->nextp = p;
+  m->park.wakeup();
+}
+
+void wakep() {
+  if (sched->npidle.load(std::memory_order_seq_cst) == 0) return;
+  int expected = 0;
+  if (sched->nmspinning.load(std::memory_order_seq_cst) != 0 ||
+      !sched->nmspinning.compare_exchange_strong(expected, 1, std::memory_order_seq_cst))
+    return;
+  start_m(nullptr, true);
+}
+
+// p has no M (retaken from a blocked one): give it to an M if there is anything to do,
+// otherwise park it (Go: handoffp).
+void handoffp(P* p) {
+  if (!runq_empty(p) || sched->runq_size.load(std::memory_order_relaxed) > 0) {
+    start_m(p, false);
+    return;
+  }
+  int expected = 0;
+  if (sched->nmspinning.load() + sched->npidle.load() == 0 &&
+      sched->nmspinning.compare_exchange_strong(expected, 1)) {
+    start_m(p, true);
+    return;
+  }
+  {
+    std::lock_guard<Lock> guard(sched->lock);
+    if (sched->gcwaiting.load()) {
+      p->state.store(pack_pstate(pstate_epoch(p->state.load()), PStatus::kStopped));
+      if (--sched->stopwait == 0) sched->stopnote.wakeup();
+      return;
+    }
+    if (sched->runq_size.load() > 0 ||
+        // Someone must keep an eye on the network and timers: this is the last running P.
+        (sched->npidle.load() == sched->gomaxprocs.load() - 1 && sched->lastpoll.load() != 0)) {
+      // fall through to start an M outside the lock
+    } else {
+      if (p->timer0_when.load() != 0) netpoll_break();
+      pidleput(p);
+      return;
+    }
+  }
+  start_m(p, false);
+}
+
+void inject_list(G* list, int count) {
+  if (!list) return;
+  for (G* gp = list; gp; gp = gp->schedlink)
+    gp->status.store(GStatus::kRunnable, std::memory_order_relaxed);
+  G* tail = list;
+  while (tail->schedlink) tail = tail->schedlink;
+  {
+    std::lock_guard<Lock> guard(sched->lock);
+    globrunq_put_batch(list, tail, count);
+  }
+  // Wake as many idle Ps as there is work, at most.
+  int idle = sched->npidle.load(std::memory_order_seq_cst);
+  for (int i = 0; i < count && i < idle; i++) start_m(nullptr, false);
+}
+
+// The current goroutine wants its P for a runtime operation (Go has no equivalent: its Ps are
+// never taken from running goroutine code). Returns the P in state Running, or nullptr if sysmon
+// or a stop-the-world took it; the caller then uses the global queue.
+P* enter_runtime(M* m) {
+  if (!m || !m->p) return nullptr;
+  std::uint64_t expected = pack_pstate(m->p_epoch, PStatus::kUser);
+  if (m->curg == nullptr) return owns_p(m) ? m->p : nullptr;  // on g0: Running already
+  if (m->p->state.compare_exchange_strong(expected, pack_pstate(m->p_epoch, PStatus::kRunning),
+                                          std::memory_order_acq_rel))
+    return m->p;
+  m->p = nullptr;
+  return nullptr;
+}
+
+void exit_runtime(M* m, P* p) {
+  if (!p || m->curg == nullptr) return;
+  p->state.store(pack_pstate(m->p_epoch, PStatus::kUser), std::memory_order_release);
+}
+
+void ready(G* gp) {
+  if (gp->status.load(std::memory_order_acquire) != GStatus::kWaiting)
+    fatal("ready: goroutine is not waiting");
+  gp->status.store(GStatus::kRunnable, std::memory_order_release);
+  M* m = getm();
+  P* p = enter_runtime(m);
+  if (p) {
+    runqput(p, gp, true);
+    exit_runtime(m, p);
+  } else {
+    std::lock_guard<Lock> guard(sched->lock);
+    globrunq_put(gp);
+  }
+  wakep();
+}
+
+void preempt_point() {
+  G* gp = getg();
+  if (gp && gp->preempt.load(std::memory_order_relaxed)) {
+    switch_to_g0(gp, getm(), M::Action::kPreempted);
+  }
+}
+
+void park(ParkCommit commit, void* arg, WaitReason reason) {
+  M* m = getm();
+  G* gp = m ? m->curg : nullptr;
+  if (!gp) fatal("park: not on a goroutine");
+  gp->wait_reason = reason;
+  gp->wait_since_ns = coarse_now();
+  m->commit = commit;
+  m->commit_arg = arg;
+  switch_to_g0(gp, m, M::Action::kPark);
+}
+
+std::int64_t coarse_now() {
+  return sched ? sched->coarse_ns.load(std::memory_order_relaxed) : nanotime();
+}
+
+}  // namespace goro::rt
+
+// ---- the public API (goro/runtime.hpp) ------------------------------------------------------
+
+namespace goro {
+namespace detail {
+
+using namespace goro::rt;
+
+__attribute__((noinline)) SpawnSlot spawn_begin(const GoOptions* options, std::size_t size,
+                                                std::size_t align) {
+  if (!sched) fatal("go: called outside goro::run");
+  void* creator_pc = __builtin_return_address(0);
+  M* m = getm();
+  P* p = enter_runtime(m);
+  G* gp = gfget(p);
+  if (!gp) {
+    gp = new G;
+    add_to_allg(gp);
+  }
+  std::size_t stack_size = options && options->stack_size ? options->stack_size
+                                                          : default_stack_size();
+  if (!gp->stack.empty() && gp->stack.size() < stack_size) {
+    stack_free(gp->stack);
+    gp->stack = Stack{};
+  }
+  if (gp->stack.empty()) gp->stack = stack_alloc(stack_size);
+  arch::sanitizer_fiber_init(gp->sanitizer, gp->stack.lo, gp->stack.size());
+  if (align < 16) align = 16;
+  auto top = reinterpret_cast<std::uintptr_t>(gp->stack.hi);
+  auto closure = (top - size) & ~(static_cast<std::uintptr_t>(align) - 1);
+  gp->context.prepare(reinterpret_cast<void*>(closure), &goroutine_main, gp);
+  gp->id = new_goid(p);
+  gp->created_by_pc = creator_pc;
+  G* parent = m ? m->curg : nullptr;
+  gp->parent_id = parent ? parent->id : 0;
+  gp->name = options ? options->name : nullptr;
+  gp->wait_reason = WaitReason::kZero;
+  gp->param = nullptr;
+  gp->select_done.store(0, std::memory_order_relaxed);
+  gp->preempt.store(false, std::memory_order_relaxed);
+  exit_runtime(m, p);
+  return SpawnSlot{gp, reinterpret_cast<void*>(closure)};
+}
+
+void spawn_commit(SpawnSlot slot, ClosureFn invoke) {
+  G* gp = static_cast<G*>(slot.g);
+  gp->entry = invoke;
+  gp->closure = slot.closure;
+  gp->status.store(GStatus::kRunnable, std::memory_order_release);
+  M* m = getm();
+  P* p = enter_runtime(m);
+  count_goroutine(p, 1);
+  if (p) {
+    runqput(p, gp, true);
+    exit_runtime(m, p);
+  } else {
+    std::lock_guard<Lock> guard(sched->lock);
+    globrunq_put(gp);
+  }
+  if (sched->main_started.load(std::memory_order_relaxed)) wakep();
+  preempt_point();
+}
+
+void spawn_abort(SpawnSlot slot) {
+  G* gp = static_cast<G*>(slot.g);
+  gp->status.store(GStatus::kDead, std::memory_order_relaxed);
+  M* m = getm();
+  P* p = enter_runtime(m);
+  gfput(p, gp);
+  exit_runtime(m, p);
+}
+
+void blocking_enter() {
+  M* m = getm();
+  if (!m || !m->curg || !m->p) return;
+  m->curg->status.store(GStatus::kBlocking, std::memory_order_relaxed);
+  m->p->blocking_since.store(nanotime(), std::memory_order_relaxed);
+  m->p->blocking_epoch.store(m->p_epoch, std::memory_order_release);
+}
+
+void blocking_exit() {
+  M* m = getm();
+  if (!m || !m->curg) return;
+  G* gp = m->curg;
+  gp->status.store(GStatus::kRunning, std::memory_order_relaxed);
+  if (m->p) {
+    // Only our own mark: the P may belong to another M by now.
+    std::uint64_t mine = m->p_epoch;
+    m->p->blocking_epoch.compare_exchange_strong(mine, 0, std::memory_order_acq_rel);
+  }
+  // Like exitsyscall: only GOMAXPROCS goroutines may run goroutine code at once, so if sysmon
+  // gave our P away, get another or wait in the global queue for one.
+  P* p = enter_runtime(m);
+  if (p) {
+    exit_runtime(m, p);
+    return;
+  }
+  {
+    std::lock_guard<Lock> guard(sched->lock);
+    if (P* idle = pidleget()) {
+      acquirep(m, idle);
+      exit_runtime(m, idle);
+      return;
+    }
+  }
+  switch_to_g0(gp, m, M::Action::kLostP);
+}
+
+int run_main(ClosureFn invoke, void* closure) {
+  if (sched) fatal("goro::run: the runtime is already running");
+  sched = new Sched;
+  sched->start_ns = nanotime();
+  int procs = static_cast<int>(std::thread::hardware_concurrency());
+  if (const char* env = std::getenv("GOMAXPROCS")) {
+    int n = std::atoi(env);
+    if (n > 0) procs = n;
+  }
+  procs = std::clamp(procs, 1, kMaxProcs);
+  if (const char* debug = std::getenv("GORO_DEBUG")) {
+    if (const char* st = std::strstr(debug, "schedtrace=")) sched->schedtrace_ms = std::atoi(st + 11);
+  }
+  for (int i = 0; i < procs; i++) sched->allp[i] = new_p(i);
+  sched->gomaxprocs.store(procs);
+  for (int i = procs - 1; i >= 1; i--) pidleput(sched->allp[i]);
+  netpoll_init();
+  signals_install();
+
+  // Goroutine 1, on P 0, run by the first M.
+  P* p0 = sched->allp[0];
+  sched->gfree_stack = spare_with_stack;
+  sched->gfree_stack_count = spare_with_stack_count;
+  sched->gfree_nostack = spare_without_stack;
+  spare_with_stack = spare_without_stack = nullptr;
+  spare_with_stack_count = 0;
+  G* main_g = gfget(nullptr);
+  if (!main_g) {
+    main_g = new G;
+    add_to_allg(main_g);
+  }
+  if (main_g->stack.empty()) main_g->stack = stack_alloc(default_stack_size());
+  arch::sanitizer_fiber_init(main_g->sanitizer, main_g->stack.lo, main_g->stack.size());
+  main_g->context.prepare(main_g->stack.hi, &goroutine_main, main_g);
+  main_g->entry = invoke;
+  main_g->closure = closure;
+  main_g->id = sched->goid_gen.fetch_add(1) + 1;
+  main_g->status.store(GStatus::kRunnable);
+  count_goroutine(nullptr, 1);
+  {
+    // p0 is not on the idle list: acquire it for a moment to queue main, then hand it over.
+    std::uint64_t s = p0->state.load();
+    p0->state.store(pack_pstate(pstate_epoch(s), PStatus::kIdle));
+  }
+  runqput_local(p0, main_g);
+  sched->main_started.store(true);
+  sysmon_start();
+  newm(p0, false);
+
+  sched->main_done.sleep();
+
+  // main returned: stop every M. Idle ones are woken; the one blocked in netpoll is broken out.
+  sched->shutdown.store(true);
+  sysmon_stop();
+  std::vector<M*> ms;
+  bool all_idle = true;
+  for (int attempt = 0; attempt < 200; attempt++) {
+    {
+      std::lock_guard<Lock> guard(sched->lock);
+      for (M* m = sched->midle; m; m = m->schedlink) m->park.wakeup();
+      all_idle = true;
+      for (M* m = sched->allm; m; m = m->alllink) {
+        m->park.wakeup();
+        if (!m->exited) all_idle = false;
+      }
+    }
+    netpoll_break();
+    if (all_idle) break;
+    struct timespec ts{0, 1'000'000};
+    nanosleep(&ts, nullptr);
+  }
+  int code = sched->exit_code;
+  if (!all_idle) {
+    // Some goroutine is still in a CPU loop or a blocking call: like a Go program ending, we
+    // abandon it. Its M keeps the old scheduler state alive (leaked on purpose).
+    for (M* m = sched->allm; m; m = m->alllink) pthread_detach(m->thread);
+    sched = nullptr;
+    return code;
+  }
+  for (M* m = sched->allm; m;) {
+    M* next = m->alllink;
+    pthread_join(m->thread, nullptr);
+    arch::sanitizer_fiber_destroy(m->g0_fiber);
+    delete m;
+    m = next;
+  }
+  for (P*& p : sched->allp) {
+    delete p;
+    p = nullptr;
+  }
+  recycle_all_gs();
+  delete sched;
+  sched = nullptr;
+  return code;
+}
+
+}  // namespace detail
+
+using namespace goro::rt;
+
+void yield() {
+  M* m = getm();
+  G* gp = m ? m->curg : nullptr;
+  if (!gp) {
+    sched_yield();
+    return;
+  }
+  switch_to_g0(gp, m, M::Action::kYield);
+}
+
+std::int64_t goroutine_id() {
+  G* gp = getg();
+  return gp ? gp->id : 0;
+}
+
+std::int64_t num_goroutine() {
+  if (!sched) return 0;
+  std::int64_t n = sched->goroutine_delta.load(std::memory_order_relaxed);
+  for (int i = 0; i < kMaxProcs; i++) {
+    P* p = sched->allp[i];
+    if (!p) break;
+    n += p->goroutine_delta.load(std::memory_order_relaxed);
+  }
+  return n;
+}
+
+int gomaxprocs(int n) {
+  if (!sched) return 0;
+  int old = sched->gomaxprocs.load();
+  if (n <= 0 || n == old) return old;
+  n = std::min(n, kMaxProcs);
+  M* m = getm();
+  if (!m || !m->curg) fatal("gomaxprocs: must be called from a goroutine");
+  P* p = enter_runtime(m);
+  if (!p) {
+    // Our P was taken: wait for one, then try again.
+    yield();
+    return gomaxprocs(n);
+  }
+  stop_the_world(m);
+  P* runnable;
+  {
+    std::lock_guard<Lock> guard(sched->lock);
+    // Our own P was stopped with the rest: detach it so procresize can hand one back.
+    P* mine = m->p;
+    mine->m = nullptr;
+    m->p = mine;
+    runnable = procresize(m, n);
+  }
+  start_the_world(runnable);
+  exit_runtime(m, m->p);
+  return old;
+}
+
+void lock_os_thread() {
+  M* m = getm();
+  G* gp = m ? m->curg : nullptr;
+  if (!gp) return;
+  gp->lock_count++;
+  gp->lockedm = m;
+  m->lockedg = gp;
+}
+
+void unlock_os_thread() {
+  M* m = getm();
+  G* gp = m ? m->curg : nullptr;
+  if (!gp || gp->lock_count == 0) return;
+  if (--gp->lock_count == 0) {
+    gp->lockedm = nullptr;
+    m->lockedg = nullptr;
+  }
+}
+
+void set_goroutine_name(const char* name) {
+  if (G* gp = getg()) gp->name = name;
+}
+
+}  // namespace goro

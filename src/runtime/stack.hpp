@@ -1,0 +1,46 @@
+// stack.hpp — goroutine stacks (Go: runtime/stack.go). See stack.cpp for the design.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace goro::rt {
+
+struct Stack {
+  char* lo = nullptr;     // lowest usable address (just above the guard page or the canary)
+  char* hi = nullptr;     // one past the highest address; the stack grows down from here
+  bool guarded = false;   // a PROT_NONE page lies just below lo
+  bool canary = false;    // no guard page: the kCanaryBytes below lo must stay zero
+
+  std::size_t size() const { return static_cast<std::size_t>(hi - lo); }
+  bool empty() const { return lo == nullptr; }
+};
+
+constexpr std::size_t kCanaryBytes = 64;
+
+// The default usable stack size (GORO_STACK_SIZE in bytes, else 256 KiB), page-rounded.
+std::size_t default_stack_size();
+
+// Returns a stack of at least `size` usable bytes, from a cache when one is free.
+// Never returns an empty stack: it dies with "fatal error: out of memory allocating stack".
+Stack stack_alloc(std::size_t size);
+// Gives a stack back to the caches; it may be reused by the next stack_alloc.
+void stack_free(const Stack& stack);
+
+// True if an unguarded stack's canary was overwritten (a stack overflow).
+bool stack_canary_broken(const Stack& stack);
+
+// If `addr` lies in the guard page of `stack`.
+bool stack_guard_contains(const Stack& stack, const void* addr);
+
+// Statistics for schedtrace and tests.
+struct StackStats {
+  std::size_t guarded_mapped;    // stacks with a guard page that exist (free or in use)
+  std::size_t unguarded_mapped;  // stacks that rely on a canary
+  std::size_t cached_hot;        // free stacks whose pages are still committed
+  std::size_t cached_cold;       // free stacks returned to the OS with madvise
+  std::size_t guard_budget;      // guarded stacks allowed before canaries take over
+};
+StackStats stack_stats();
+
+}  // namespace goro::rt

@@ -1,0 +1,443 @@
+// Tests for the scheduler core (src/runtime/sched.cpp, sysmon.cpp, stack.cpp): spawning,
+// distribution and stealing, the global queue, hand-off around blocking calls and CPU hogs,
+// gomaxprocs changes, thread migration, locked threads, and Go's fatal behaviours (checked in
+// child processes).
+#include <gtest/gtest.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <set>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+#include "goro/goro.hpp"
+#include "runtime/lock.hpp"
+#include "runtime/proc.hpp"
+
+namespace {
+
+pid_t thread_id() { return static_cast<pid_t>(syscall(SYS_gettid)); }
+
+// Parks goroutines on a list without any channel: the tests of the core must not depend on the
+// primitives built on it.
+struct ParkingLot {
+  goro::rt::Lock lock;
+  std::vector<goro::rt::G*> parked;
+
+  void wait() {
+    lock.lock();
+    goro::rt::park(
+        [](goro::rt::G* gp, void* arg) {
+          auto* lot = static_cast<ParkingLot*>(arg);
+          lot->parked.push_back(gp);
+          lot->lock.unlock();
+          return true;
+        },
+        this, goro::rt::WaitReason::kSemacquire);
+  }
+  std::size_t size() {
+    std::lock_guard<goro::rt::Lock> guard(lock);
+    return parked.size();
+  }
+  void wake_all() {
+    std::vector<goro::rt::G*> gs;
+    {
+      std::lock_guard<goro::rt::Lock> guard(lock);
+      gs.swap(parked);
+    }
+    for (auto* gp : gs) goro::rt::ready(gp);
+  }
+};
+
+// A countdown that parks its one waiter until the count reaches zero.
+struct Latch {
+  explicit Latch(int n) : count(n) {}
+  std::atomic<int> count;
+  ParkingLot lot;
+  void count_down() {
+    if (count.fetch_sub(1) == 1) {
+      // The waiter may not have parked yet: wait for it, then wake it.
+      while (lot.size() == 0) goro::yield();
+      lot.wake_all();
+    }
+  }
+  void wait() { lot.wait(); }
+};
+
+// Waits (yielding) until pred holds.
+template <class Pred>
+void wait_until(Pred pred) {
+  while (!pred()) goro::yield();
+}
+
+class SchedTest : public ::testing::TestWithParam<int> {
+ protected:
+  void SetUp() override { setenv("GOMAXPROCS", std::to_string(GetParam()).c_str(), 1); }
+  void TearDown() override { unsetenv("GOMAXPROCS"); }
+};
+
+TEST_P(SchedTest, RunReturnsMainResultAndGomaxprocsFromEnv) {
+  int procs = 0;
+  EXPECT_EQ(goro::run([&] {
+              procs = goro::gomaxprocs(0);
+              return 7;
+            }),
+            7);
+  EXPECT_EQ(procs, GetParam());
+}
+
+TEST_P(SchedTest, EverySpawnedGoroutineRunsExactlyOnce) {
+  constexpr int kN = 100'000;
+  std::vector<std::atomic<int>> runs(kN);
+  goro::run([&] {
+    std::atomic<int> done{0};
+    for (int i = 0; i < kN; i++) {
+      goro::go([&, i] {
+        runs[i].fetch_add(1);
+        done.fetch_add(1);
+      });
+    }
+    wait_until([&] { return done.load() == kN; });
+    // The last ones may still be on their way out.
+    wait_until([] { return goro::num_goroutine() == 1; });
+  });
+  for (int i = 0; i < kN; i++) ASSERT_EQ(runs[i].load(), 1) << "goroutine " << i;
+}
+
+TEST_P(SchedTest, GoroutineIdsAreUniqueAndMainIsOne) {
+  std::mutex mu;
+  std::set<std::int64_t> ids;
+  goro::run([&] {
+    EXPECT_EQ(goro::goroutine_id(), 1);
+    std::atomic<int> done{0};
+    for (int i = 0; i < 1000; i++) {
+      goro::go([&] {
+        std::lock_guard<std::mutex> guard(mu);
+        ids.insert(goro::goroutine_id());
+        done.fetch_add(1);
+      });
+    }
+    wait_until([&] { return done.load() == 1000; });
+  });
+  EXPECT_EQ(ids.size(), 1000u);
+  EXPECT_EQ(ids.count(1), 0u);
+  EXPECT_EQ(goro::goroutine_id(), 0);
+}
+
+TEST_P(SchedTest, NestedSpawnsAndYields) {
+  std::atomic<int> leaves{0};
+  goro::run([&] {
+    std::atomic<int> done{0};
+    for (int i = 0; i < 100; i++) {
+      goro::go([&] {
+        for (int j = 0; j < 100; j++) {
+          goro::go([&] {
+            goro::yield();
+            leaves.fetch_add(1);
+          });
+          if (j % 10 == 0) goro::yield();
+        }
+        done.fetch_add(1);
+      });
+    }
+    wait_until([&] { return done.load() == 100 && leaves.load() == 10'000; });
+  });
+  EXPECT_EQ(leaves.load(), 10'000);
+}
+
+TEST_P(SchedTest, ParkAndReady) {
+  ParkingLot lot;
+  std::atomic<int> woke{0};
+  goro::run([&] {
+    for (int i = 0; i < 1000; i++) {
+      goro::go([&] {
+        lot.wait();
+        woke.fetch_add(1);
+      });
+    }
+    wait_until([&] { return lot.size() == 1000; });
+    EXPECT_EQ(woke.load(), 0);
+    lot.wake_all();
+    wait_until([&] { return woke.load() == 1000; });
+  });
+  EXPECT_EQ(woke.load(), 1000);
+}
+
+INSTANTIATE_TEST_SUITE_P(Procs, SchedTest, ::testing::Values(1, 2, 4));
+
+TEST(Sched, WorkSpreadsToAllPsByStealing) {
+  // All goroutines are spawned on main's P; with two Ps, the other M can only get work by
+  // stealing it (or from the global queue after an overflow, which 64 goroutines do not cause).
+  // main parks meanwhile (a yielding main would keep the second P busy picking it from the
+  // global queue, as it would in Go).
+  std::mutex mu;
+  std::set<pid_t> threads;
+  goro::run([&] {
+    goro::gomaxprocs(2);
+    Latch done(64);
+    for (int i = 0; i < 64; i++) {
+      goro::go([&] {
+        auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(2);
+        while (std::chrono::steady_clock::now() < until) {
+        }
+        {
+          std::lock_guard<std::mutex> guard(mu);
+          threads.insert(thread_id());
+        }
+        done.count_down();
+      });
+    }
+    done.wait();
+  });
+  EXPECT_GE(threads.size(), 2u);
+}
+
+TEST(Sched, RunqOverflowSpillsToGlobalQueue) {
+  setenv("GOMAXPROCS", "1", 1);
+  std::atomic<int> ran{0};
+  int global_after_spawn = 0;
+  goro::run([&] {
+    // Without yielding, 300 goroutines do not fit in the 256-slot local ring.
+    for (int i = 0; i < 300; i++) goro::go([&] { ran.fetch_add(1); });
+    global_after_spawn = goro::rt::sched->runq_size.load();
+    wait_until([&] { return ran.load() == 300; });
+  });
+  unsetenv("GOMAXPROCS");
+  EXPECT_GT(global_after_spawn, 0);
+  EXPECT_EQ(ran.load(), 300);
+}
+
+TEST(Sched, CpuHogDoesNotStarveOthersOnOneP) {
+  setenv("GOMAXPROCS", "1", 1);
+  std::atomic<bool> stop{false};
+  std::atomic<bool> hog_started{false};
+  std::atomic<bool> other_ran{false};
+  goro::run([&] {
+    goro::go([&] {
+      // A pure CPU loop: no runtime call, so the preemption flag is never seen. sysmon must
+      // hand the P to another M, or main (queued behind the hog) never runs again.
+      hog_started.store(true);
+      while (!stop.load(std::memory_order_relaxed)) {
+      }
+    });
+    wait_until([&] { return hog_started.load(); });
+    goro::go([&] {
+      other_ran.store(true);
+      stop.store(true);
+    });
+    wait_until([&] { return stop.load(); });
+  });
+  unsetenv("GOMAXPROCS");
+  EXPECT_TRUE(other_ran.load());
+}
+
+TEST(Sched, BlockingCallLetsOtherGoroutinesRun) {
+  setenv("GOMAXPROCS", "1", 1);
+  std::atomic<bool> blocking_done{false};
+  std::atomic<bool> other_ran_during_block{false};
+  goro::run([&] {
+    std::atomic<bool> other_done{false};
+    goro::go([&] {
+      goro::blocking([] { std::this_thread::sleep_for(std::chrono::milliseconds(300)); });
+      blocking_done.store(true);
+    });
+    goro::go([&] {
+      other_ran_during_block.store(!blocking_done.load());
+      other_done.store(true);
+    });
+    wait_until([&] { return other_done.load() && blocking_done.load(); });
+  });
+  unsetenv("GOMAXPROCS");
+  EXPECT_TRUE(other_ran_during_block.load());
+}
+
+TEST(Sched, BlockingReturnsValue) {
+  int v = 0;
+  goro::run([&] { v = goro::blocking([] { return 41; }) + 1; });
+  EXPECT_EQ(v, 42);
+}
+
+TEST(Sched, GomaxprocsChangesAtRunTime) {
+  std::vector<int> seen;
+  std::atomic<long> work{0};
+  goro::run([&] {
+    int before = goro::gomaxprocs(4);
+    seen.push_back(goro::gomaxprocs(0));
+    std::atomic<int> done{0};
+    for (int i = 0; i < 200; i++) {
+      goro::go([&] {
+        for (int j = 0; j < 100; j++) {
+          work.fetch_add(1);
+          goro::yield();
+        }
+        done.fetch_add(1);
+      });
+    }
+    seen.push_back(goro::gomaxprocs(1));
+    seen.push_back(goro::gomaxprocs(0));
+    seen.push_back(goro::gomaxprocs(3));
+    seen.push_back(goro::gomaxprocs(0));
+    wait_until([&] { return done.load() == 200; });
+    goro::gomaxprocs(before);
+  });
+  EXPECT_EQ(seen, (std::vector<int>{4, 4, 1, 1, 3}));
+  EXPECT_EQ(work.load(), 200 * 100);
+}
+
+// The thread-local-storage rule: runtime state read after a switch must be the new thread's.
+// A goroutine that migrates in a loop checks that it still sees itself.
+TEST(Sched, MigratingGoroutineSeesItsOwnState) {
+  std::atomic<int> migrations{0};
+  std::atomic<int> mismatches{0};
+  goro::run([&] {
+    goro::gomaxprocs(2);
+    std::atomic<int> done{0};
+    for (int g = 0; g < 8; g++) {
+      goro::go([&] {
+        std::int64_t me = goro::goroutine_id();
+        pid_t last = thread_id();
+        for (int i = 0; i < 20'000; i++) {
+          goro::yield();
+          if (goro::goroutine_id() != me) mismatches.fetch_add(1);
+          pid_t now = thread_id();
+          if (now != last) migrations.fetch_add(1);
+          last = now;
+        }
+        done.fetch_add(1);
+      });
+    }
+    wait_until([&] { return done.load() == 8; });
+  });
+  EXPECT_EQ(mismatches.load(), 0);
+  EXPECT_GT(migrations.load(), 0);
+}
+
+TEST(Sched, LockOsThreadPinsGoroutine) {
+  std::atomic<int> moved{0};
+  goro::run([&] {
+    goro::gomaxprocs(2);
+    std::atomic<bool> done{false};
+    goro::go([&] {
+      goro::lock_os_thread();
+      pid_t tid = thread_id();
+      for (int i = 0; i < 2000; i++) {
+        goro::yield();
+        if (thread_id() != tid) moved.fetch_add(1);
+      }
+      goro::unlock_os_thread();
+      done.store(true);
+    });
+    for (int i = 0; i < 8; i++) {
+      goro::go([&] {
+        while (!done.load()) goro::yield();
+      });
+    }
+    wait_until([&] { return done.load(); });
+  });
+  EXPECT_EQ(moved.load(), 0);
+}
+
+TEST(Sched, GoroutineLocalStorageIsPerGoroutine) {
+  static goro::GoroutineLocal<int> local;
+  std::atomic<int> wrong{0};
+  goro::run([&] {
+    std::atomic<int> done{0};
+    for (int g = 0; g < 16; g++) {
+      goro::go([&, g] {
+        *local = g;
+        for (int i = 0; i < 100; i++) {
+          goro::yield();
+          if (*local != g) wrong.fetch_add(1);
+        }
+        done.fetch_add(1);
+      });
+    }
+    wait_until([&] { return done.load() == 16; });
+  });
+  EXPECT_EQ(wrong.load(), 0);
+}
+
+TEST(Sched, DumpShowsParkedGoroutines) {
+  std::string dump;
+  goro::run([&] {
+    ParkingLot lot;
+    goro::go(goro::GoOptions{.name = "sleeper"}, [&] { lot.wait(); });
+    wait_until([&] { return lot.size() == 1; });
+    std::ostringstream out;
+    goro::dump_goroutines(out);
+    dump = out.str();
+    lot.wake_all();
+  });
+  EXPECT_NE(dump.find("goroutine 1 [running]:"), std::string::npos) << dump;
+  EXPECT_NE(dump.find("[semacquire]:"), std::string::npos) << dump;
+  EXPECT_NE(dump.find("sleeper"), std::string::npos) << dump;
+  EXPECT_NE(dump.find("created by"), std::string::npos) << dump;
+  EXPECT_NE(dump.find("sched_test.cpp"), std::string::npos) << dump;
+}
+
+TEST(Sched, MillionGoroutinesAliveAtOnce) {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  GTEST_SKIP() << "a million stacks under a sanitizer's shadow memory is too much";
+#endif
+  constexpr int kN = 1'000'000;
+  std::atomic<int> woke{0};
+  goro::run([&] {
+    ParkingLot lot;
+    for (int i = 0; i < kN; i++) {
+      goro::go([&] {
+        lot.wait();
+        woke.fetch_add(1);
+      });
+    }
+    wait_until([&] { return lot.size() == kN; });
+    EXPECT_EQ(goro::num_goroutine(), kN + 1);
+    auto stats = goro::rt::stack_stats();
+    EXPECT_GT(stats.unguarded_mapped, 0u) << "the guard budget should have run out";
+    lot.wake_all();
+    wait_until([&] { return woke.load() == kN; });
+  });
+  EXPECT_EQ(woke.load(), kN);
+}
+
+// ---- fatal behaviours, each in a child process ----------------------------------------------
+
+class SchedDeathTest : public ::testing::Test {
+ protected:
+  void SetUp() override { GTEST_FLAG_SET(death_test_style, "threadsafe"); }
+};
+
+TEST_F(SchedDeathTest, DeadlockIsReported) {
+  EXPECT_EXIT(goro::run([] {
+                ParkingLot lot;
+                lot.wait();  // nobody will ever wake it
+              }),
+              ::testing::ExitedWithCode(2),
+              "fatal error: all goroutines are asleep - deadlock!\n\ngoroutine 1 \\[semacquire\\]");
+}
+
+TEST_F(SchedDeathTest, ExceptionEscapingGoroutinePanics) {
+  EXPECT_EXIT(goro::run([] {
+                goro::go([] { throw std::runtime_error("boom"); });
+                for (;;) goro::yield();
+              }),
+              ::testing::ExitedWithCode(2), "panic: boom\n\ngoroutine [0-9]+ \\[running\\]:");
+}
+
+int recurse(int depth) {
+  volatile char pad[1024];
+  pad[0] = static_cast<char>(depth);
+  return depth == 0 ? pad[0] : recurse(depth - 1) + pad[0];
+}
+
+TEST_F(SchedDeathTest, StackOverflowIsReported) {
+  EXPECT_EXIT(goro::run([] {
+                recurse(1 << 30);
+              }),
+              ::testing::ExitedWithCode(2), "goroutine 1: stack overflow");
+}
+
+}  // namespace
