@@ -76,6 +76,9 @@ class Timer {
   }
   ~Timer();
 
+  // Whether this handle holds a timer (false when default-constructed or moved from).
+  explicit operator bool() const noexcept { return state_ != nullptr; }
+
   // The channel the expiry time is sent on; the nil channel for an after_func timer.
   const Chan<Time>& c() const;
 

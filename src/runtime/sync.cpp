@@ -14,12 +14,18 @@
 //   * WaitGroup: counter and waiter count in one 64-bit word, so done() and wait() agree on
 //     "zero with waiters" without a lock.
 //   * Semaphore: x/sync's FIFO of waiters under a goro::Mutex; a waiter that cannot be served
-//     blocks every later one (no barging by small requests).
+//     blocks every later one (no barging by small requests). acquire(n) parks on a per-waiter
+//     semaphore word (no allocation); acquire(ctx, n) must also watch ctx.done(), so it selects
+//     on a per-waiter channel closed at grant time, and settles a grant racing a cancellation
+//     under mu_ (w.granted).
 // Memory order: the uncontended paths are acquire/release; every path that parks goes through
 // sema.cpp's seq_cst count, which orders the waker's writes before the woken goroutine's reads.
 #include <cstdint>
+#include <utility>
 
+#include "goro/context.hpp"
 #include "goro/panic.hpp"
+#include "goro/select.hpp"
 #include "goro/sync.hpp"
 #include "runtime/sema.hpp"
 
@@ -214,10 +220,16 @@ void Cond::broadcast() {
 
 namespace detail {
 struct SemaphoreWaiter {
+  explicit SemaphoreWaiter(std::int64_t n, Chan<Unit> ready = {}) : n(n), ready(std::move(ready)) {}
+
   std::int64_t n;
   SemaphoreWaiter* prev = nullptr;
   SemaphoreWaiter* next = nullptr;
-  std::atomic<std::uint32_t> granted{0};  // released once the units are ours
+  bool granted = false;  // guarded by the Semaphore's mu_
+  // How the grant is announced: acquire(n) parks on `wake`; acquire(ctx, n) selects on
+  // `ready` (closed on grant) and ctx.done().
+  std::atomic<std::uint32_t> wake{0};
+  Chan<Unit> ready;
 };
 }  // namespace detail
 
@@ -239,7 +251,12 @@ void Semaphore::notify_waiters() {
     detail::SemaphoreWaiter* w = head_;
     cur_ += w->n;
     remove(w);
-    rt::semrelease(&w->granted, false);
+    w->granted = true;
+    if (w->ready == Chan<Unit>()) {
+      rt::semrelease(&w->wake, false);
+    } else {
+      w->ready.close();
+    }
   }
 }
 
@@ -251,10 +268,59 @@ void Semaphore::acquire(std::int64_t n) {
     mu_.unlock();
     return;
   }
-  detail::SemaphoreWaiter w{n};
+  detail::SemaphoreWaiter w(n);
   enqueue(&w);
   mu_.unlock();
-  rt::semacquire(&w.granted, false, rt::WaitReason::kSemacquire);
+  rt::semacquire(&w.wake, false, rt::WaitReason::kSemacquire);
+}
+
+std::error_code Semaphore::acquire(const Context& ctx, std::int64_t n) {
+  if (n < 0) throw Panic("semaphore: negative acquire");
+  mu_.lock();
+  // A context that is already done fails the call even if the units are free: its being done
+  // happened before this acquire.
+  if (std::error_code err = ctx.err()) {
+    mu_.unlock();
+    return err;
+  }
+  if (size_ - cur_ >= n && head_ == nullptr) {
+    cur_ += n;
+    mu_.unlock();
+    return {};
+  }
+  if (n > size_) {  // can never be granted; do not make later requests queue behind it
+    mu_.unlock();
+    ctx.done().recv();
+    return ctx.err();
+  }
+  detail::SemaphoreWaiter w(n, Chan<Unit>(0));
+  enqueue(&w);
+  mu_.unlock();
+
+  bool done = false;
+  select(recv_case(w.ready, [](std::optional<Unit>) {}),
+         recv_case(ctx.done(), [&](std::optional<Unit>) { done = true; }));
+  if (!done) {
+    // Granted; but if ctx ended meanwhile, report that rather than a late success.
+    if (std::error_code err = ctx.err()) {
+      release(n);
+      return err;
+    }
+    return {};
+  }
+  mu_.lock();
+  if (w.granted) {
+    // The grant raced the cancellation: give the units back.
+    cur_ -= n;
+    notify_waiters();
+  } else {
+    const bool was_first = head_ == &w;
+    remove(&w);
+    // Leaving the front may let the waiters behind us in.
+    if (was_first && size_ > cur_) notify_waiters();
+  }
+  mu_.unlock();
+  return ctx.err();
 }
 
 bool Semaphore::try_acquire(std::int64_t n) {
