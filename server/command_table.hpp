@@ -1,0 +1,163 @@
+// command_table.hpp — the one table describing every command gorodis knows.
+//
+// Everything that Redis derives from its commands.def is derived here from the same table:
+// dispatch (name -> handler), the arity check and its error, the legacy first/last/step key
+// range and the "movablekeys" flag (computed from the key specs exactly like Redis's
+// populateCommandLegacyRangeSpec), implicit ACL categories (write -> @write, readonly -> @read,
+// admin -> @admin @dangerous, fast -> @fast, otherwise @slow), the shards a command must lock,
+// and the COMMAND COUNT/INFO/DOCS/LIST/GETKEYS replies.
+//
+// Arity follows Redis: N > 0 means exactly N arguments including the command name, -N means
+// at least N. A container command (OBJECT, MEMORY, COMMAND) has no handler of its own; its
+// subcommands are dispatched on argv[1] and are named "container|sub".
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace gorodis {
+
+struct CommandContext;
+using CommandHandler = void (*)(CommandContext&);
+
+// Command flags, in the order Redis lists them in COMMAND INFO.
+enum CommandFlag : std::uint64_t {
+  kWrite = 1 << 0,
+  kReadonly = 1 << 1,
+  kDenyOom = 1 << 2,
+  kAdmin = 1 << 3,
+  kPubsub = 1 << 4,
+  kNoScript = 1 << 5,
+  kBlocking = 1 << 6,
+  kLoading = 1 << 7,
+  kStale = 1 << 8,
+  kSkipMonitor = 1 << 9,
+  kSkipSlowlog = 1 << 10,
+  kAsking = 1 << 11,
+  kFast = 1 << 12,
+  kNoAuth = 1 << 13,
+  kNoMandatoryKeys = 1 << 14,
+  kNoAsyncLoading = 1 << 15,
+  kNoMulti = 1 << 16,
+  kMovableKeys = 1 << 17,
+  kAllowBusy = 1 << 18,
+};
+
+// ACL categories, in Redis's category table order.
+enum AclCategory : std::uint64_t {
+  kAclKeyspace = 1 << 0,
+  kAclRead = 1 << 1,
+  kAclWrite = 1 << 2,
+  kAclSet = 1 << 3,
+  kAclSortedset = 1 << 4,
+  kAclList = 1 << 5,
+  kAclHash = 1 << 6,
+  kAclString = 1 << 7,
+  kAclBitmap = 1 << 8,
+  kAclHyperloglog = 1 << 9,
+  kAclGeo = 1 << 10,
+  kAclStream = 1 << 11,
+  kAclPubsub = 1 << 12,
+  kAclAdmin = 1 << 13,
+  kAclFast = 1 << 14,
+  kAclSlow = 1 << 15,
+  kAclBlocking = 1 << 16,
+  kAclDangerous = 1 << 17,
+  kAclConnection = 1 << 18,
+  kAclTransaction = 1 << 19,
+  kAclScripting = 1 << 20,
+};
+
+// A Redis 7 key specification restricted to what gorodis's commands need: begin_search by
+// index, find_keys by range. `last_key` is relative to the first key (-1 = last argument).
+struct KeySpec {
+  enum Flag : std::uint32_t {
+    kRO = 1 << 0,
+    kRW = 1 << 1,
+    kOW = 1 << 2,
+    kRM = 1 << 3,
+    kAccess = 1 << 4,
+    kUpdate = 1 << 5,
+    kInsert = 1 << 6,
+    kDelete = 1 << 7,
+    kNotKey = 1 << 8,
+    kIncomplete = 1 << 9,
+    kVariableFlags = 1 << 10,
+  };
+  std::uint32_t flags = 0;
+  int begin_index = 0;
+  int last_key = 0;
+  int key_step = 1;
+  int limit = 0;
+  std::string_view notes = {};
+};
+
+// Who acquires the shard locks: the dispatcher (from the key specs) or the command itself
+// (commands touching whole databases or another database).
+enum class LockPolicy { kKeyShards, kManual };
+
+struct CommandSpec {
+  std::string_view name;  // lower case; for a subcommand just the part after '|'
+  CommandHandler handler = nullptr;
+  int arity = 0;
+  std::uint64_t flags = 0;
+  std::uint64_t acl_categories = 0;  // explicit ones; implicit ones are added on build
+  std::vector<KeySpec> key_specs = {};
+  std::string_view group = {};
+  std::string_view since = {};
+  std::string_view summary = {};
+  std::string_view complexity = {};
+  std::vector<std::string_view> tips = {};
+  std::vector<CommandSpec> subcommands = {};
+  LockPolicy locking = LockPolicy::kKeyShards;
+
+  // Derived when the table is built.
+  std::string full_name = {};  // "object|encoding"
+  int legacy_first_key = 0;
+  int legacy_last_key = 0;  // absolute index, or negative (from the end)
+  int legacy_key_step = 0;
+
+  bool has_keys() const { return !key_specs.empty(); }
+  bool arity_ok(std::size_t argc) const {
+    return arity > 0 ? argc == static_cast<std::size_t>(arity)
+                     : argc >= static_cast<std::size_t>(-arity);
+  }
+};
+
+struct KeyReference {
+  std::size_t position;
+  std::uint32_t flags;  // KeySpec flags of the spec that found it
+};
+
+class CommandTable {
+ public:
+  // The process-wide table.
+  static const CommandTable& instance();
+
+  std::span<const CommandSpec> commands() const { return commands_; }
+  // Case-insensitive lookup of a top-level command.
+  const CommandSpec* find(std::string_view name) const;
+  // Case-insensitive lookup of a subcommand of a container.
+  static const CommandSpec* find_subcommand(const CommandSpec& container, std::string_view name);
+  // Resolves argv to a command: the container itself when argc == 1 or it has no
+  // subcommands, nullptr for an unknown command or subcommand.
+  const CommandSpec* resolve(std::span<const std::string_view> argv) const;
+
+  // Key positions of argv according to the command's key specs (Redis
+  // getKeysUsingKeySpecs); positions past argc are skipped.
+  static std::vector<KeyReference> keys_of(const CommandSpec& command,
+                                           std::span<const std::string_view> argv);
+
+  static std::vector<std::string_view> flag_names(const CommandSpec& command);
+  static std::vector<std::string_view> acl_category_names(const CommandSpec& command);
+  static std::vector<std::string_view> key_spec_flag_names(std::uint32_t flags);
+
+ private:
+  CommandTable();
+  std::vector<CommandSpec> commands_;
+};
+
+}  // namespace gorodis

@@ -1,0 +1,99 @@
+// commands.hpp — the handler of every command, one declaration per table entry.
+//
+// Handlers live in one file per family, like Redis: keys.cpp (db.c commands), expire.cpp,
+// t_string.cpp, bitops.cpp, dump.cpp (DUMP/RESTORE), server_commands.cpp (connection and
+// server commands, OBJECT, MEMORY, COMMAND). A handler runs with its keys' shard locks held
+// (unless its table entry says LockPolicy::kManual) and writes exactly one reply.
+#pragma once
+
+namespace gorodis {
+
+struct CommandContext;
+
+// generic
+void del_command(CommandContext& ctx);
+void unlink_command(CommandContext& ctx);
+void exists_command(CommandContext& ctx);
+void type_command(CommandContext& ctx);
+void keys_command(CommandContext& ctx);
+void scan_command(CommandContext& ctx);
+void randomkey_command(CommandContext& ctx);
+void rename_command(CommandContext& ctx);
+void renamenx_command(CommandContext& ctx);
+void move_command(CommandContext& ctx);
+void copy_command(CommandContext& ctx);
+void touch_command(CommandContext& ctx);
+void expire_command(CommandContext& ctx);
+void pexpire_command(CommandContext& ctx);
+void expireat_command(CommandContext& ctx);
+void pexpireat_command(CommandContext& ctx);
+void ttl_command(CommandContext& ctx);
+void pttl_command(CommandContext& ctx);
+void expiretime_command(CommandContext& ctx);
+void pexpiretime_command(CommandContext& ctx);
+void persist_command(CommandContext& ctx);
+void dump_command(CommandContext& ctx);
+void restore_command(CommandContext& ctx);
+void object_idletime_command(CommandContext& ctx);
+void object_encoding_command(CommandContext& ctx);
+void object_refcount_command(CommandContext& ctx);
+void object_freq_command(CommandContext& ctx);
+void object_help_command(CommandContext& ctx);
+
+// string
+void get_command(CommandContext& ctx);
+void set_command(CommandContext& ctx);
+void setnx_command(CommandContext& ctx);
+void setex_command(CommandContext& ctx);
+void psetex_command(CommandContext& ctx);
+void getset_command(CommandContext& ctx);
+void getex_command(CommandContext& ctx);
+void getdel_command(CommandContext& ctx);
+void mget_command(CommandContext& ctx);
+void mset_command(CommandContext& ctx);
+void msetnx_command(CommandContext& ctx);
+void incr_command(CommandContext& ctx);
+void decr_command(CommandContext& ctx);
+void incrby_command(CommandContext& ctx);
+void decrby_command(CommandContext& ctx);
+void incrbyfloat_command(CommandContext& ctx);
+void append_command(CommandContext& ctx);
+void strlen_command(CommandContext& ctx);
+void getrange_command(CommandContext& ctx);
+void substr_command(CommandContext& ctx);
+void setrange_command(CommandContext& ctx);
+void lcs_command(CommandContext& ctx);
+
+// bitmap
+void setbit_command(CommandContext& ctx);
+void getbit_command(CommandContext& ctx);
+void bitcount_command(CommandContext& ctx);
+void bitpos_command(CommandContext& ctx);
+void bitop_command(CommandContext& ctx);
+void bitfield_command(CommandContext& ctx);
+void bitfield_ro_command(CommandContext& ctx);
+
+// connection
+void ping_command(CommandContext& ctx);
+void echo_command(CommandContext& ctx);
+void select_command(CommandContext& ctx);
+void hello_command(CommandContext& ctx);
+
+// server
+void swapdb_command(CommandContext& ctx);
+void dbsize_command(CommandContext& ctx);
+void flushdb_command(CommandContext& ctx);
+void flushall_command(CommandContext& ctx);
+void time_command(CommandContext& ctx);
+void memory_help_command(CommandContext& ctx);
+void memory_usage_command(CommandContext& ctx);
+void command_command(CommandContext& ctx);
+void command_getkeysandflags_command(CommandContext& ctx);
+void command_info_command(CommandContext& ctx);
+void command_getkeys_command(CommandContext& ctx);
+void command_list_command(CommandContext& ctx);
+void command_docs_command(CommandContext& ctx);
+void command_count_command(CommandContext& ctx);
+void command_help_command(CommandContext& ctx);
+
+}  // namespace gorodis

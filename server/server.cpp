@@ -1,0 +1,155 @@
+// server.cpp — command dispatch and the helpers shared by all command families.
+//
+// Dispatch order follows Redis processCommand: unknown command, unknown subcommand, arity,
+// then execution; each rejection has Redis's exact text. Unknown-command errors quote at most
+// 128 bytes of the name and of the arguments, as Redis does, so a hostile request cannot make
+// the error reply large.
+#include "server.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <climits>
+
+#include "util.hpp"
+
+namespace gorodis {
+
+std::int64_t system_unix_micros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+Server::Server(ServerConfig config, UnixMicrosClock clock)
+    : config_(config), clock_(std::move(clock)) {
+  dbs_.reserve(static_cast<std::size_t>(config_.databases));
+  for (int i = 0; i < config_.databases; ++i) {
+    dbs_.push_back(std::make_unique<Db>(i, config_.shard_bits));
+  }
+}
+
+namespace {
+
+// printf's "%.Ns" on a C string: at most `limit` bytes, stopping at a NUL.
+std::string_view c_string_prefix(std::string_view text, std::size_t limit) {
+  text = text.substr(0, text.find('\0'));
+  return text.substr(0, limit);
+}
+
+std::string unknown_command_message(std::span<const std::string_view> argv) {
+  constexpr std::size_t kQuoteLimit = 128;
+  std::string arguments;
+  for (std::size_t i = 1; i < argv.size() && arguments.size() < kQuoteLimit; ++i) {
+    arguments.append("'")
+        .append(c_string_prefix(argv[i], kQuoteLimit - arguments.size()))
+        .append("' ");
+  }
+  std::string message = "ERR unknown command '";
+  message.append(c_string_prefix(argv[0], kQuoteLimit))
+      .append("', with args beginning with: ")
+      .append(arguments);
+  return message;
+}
+
+std::string unknown_subcommand_message(std::string_view container, std::string_view sub) {
+  std::string upper(container);
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  std::string message = "ERR unknown subcommand '";
+  message.append(c_string_prefix(sub, 128)).append("'. Try ").append(upper).append(" HELP.");
+  return message;
+}
+
+}  // namespace
+
+std::string arity_error_message(std::string_view full_name) {
+  std::string message = "ERR wrong number of arguments for '";
+  message.append(full_name).append("' command");
+  return message;
+}
+
+void Server::execute(ClientState& client, std::span<const std::string_view> argv,
+                     ReplyBuilder& reply) {
+  const CommandTable& table = CommandTable::instance();
+  const CommandSpec* command = table.resolve(argv);
+  if (command == nullptr) {
+    const CommandSpec* container = table.find(argv[0]);
+    reply.error(container != nullptr ? unknown_subcommand_message(container->name, argv[1])
+                                     : unknown_command_message(argv));
+    return;
+  }
+  if (!command->arity_ok(argv.size())) {
+    reply.error(arity_error_message(command->full_name));
+    return;
+  }
+  CommandContext ctx{*this, client, argv, reply, *command, clock_() / 1000};
+  ShardLocks locks;
+  if (command->locking == LockPolicy::kKeyShards && command->has_keys()) {
+    Db& db = ctx.db();
+    for (const KeyReference& key : CommandTable::keys_of(*command, argv)) {
+      locks.add_key(db, argv[key.position]);
+    }
+    locks.lock();
+  }
+  command->handler(ctx);
+}
+
+std::optional<long long> integer_argument(CommandContext& ctx, std::size_t index,
+                                          std::string_view error) {
+  auto value = parse_int64(ctx.argv[index]);
+  if (!value) ctx.reply.error(error);
+  return value;
+}
+
+std::optional<int> int_argument(CommandContext& ctx, std::size_t index, std::string_view error) {
+  auto value = parse_int64(ctx.argv[index]);
+  if (!value || *value < INT_MIN || *value > INT_MAX) {
+    ctx.reply.error(error);
+    return std::nullopt;
+  }
+  return static_cast<int>(*value);
+}
+
+std::optional<long double> long_double_argument(CommandContext& ctx, std::size_t index) {
+  auto value = parse_long_double(ctx.argv[index]);
+  if (!value) ctx.reply.error(errors::kNotFloat);
+  return value;
+}
+
+void reply_arity_error(CommandContext& ctx) {
+  ctx.reply.error(arity_error_message(ctx.command.full_name));
+}
+
+void reply_invalid_expire(CommandContext& ctx) {
+  std::string message = "ERR invalid expire time in '";
+  message.append(ctx.command.full_name).append("' command");
+  ctx.reply.error(message);
+}
+
+Entry* lookup_key(CommandContext& ctx, std::string_view key) {
+  Entry* entry = ctx.db().lookup(key, ctx.now_ms);
+  if (entry != nullptr) entry->value.access_time_ms = ctx.now_ms;
+  return entry;
+}
+
+Entry* lookup_string(CommandContext& ctx, std::string_view key, bool& wrong_type) {
+  wrong_type = false;
+  Entry* entry = lookup_key(ctx, key);
+  if (entry != nullptr && entry->value.type() != ObjectType::kString) {
+    wrong_type = true;
+    ctx.reply.error(errors::kWrongType);
+    return nullptr;
+  }
+  return entry;
+}
+
+bool check_string_length(CommandContext& ctx, long long size, long long append) {
+  long long total = static_cast<long long>(static_cast<unsigned long long>(size) +
+                                           static_cast<unsigned long long>(append));
+  if (total > ctx.server.config().limits.max_bulk_length || total < size || total < append) {
+    ctx.reply.error(errors::kStringTooLong);
+    return false;
+  }
+  return true;
+}
+
+}  // namespace gorodis
