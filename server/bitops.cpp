@@ -6,7 +6,8 @@
 // offsets are bounded by it: one SETBIT must not be able to allocate more than a client could
 // have sent). BITCOUNT/BITPOS ranges are in bytes or, with BIT, in bits; both are resolved to
 // an inclusive bit range first, then counted/searched a byte at a time with masked edges.
-// BITFIELD arithmetic is done in 128 bits, which makes every overflow test exact.
+// BITFIELD overflow detection reproduces Redis's 64-bit checks, quirks included, so that
+// WRAP/SAT/FAIL results match Redis bit for bit.
 #include <bit>
 #include <climits>
 
@@ -311,15 +312,47 @@ std::int64_t sign_extend(std::uint64_t value, int bits) {
   return static_cast<std::int64_t>(value);
 }
 
-// Applies the overflow policy to an exact result. Returns nullopt for FAIL on overflow.
-std::optional<std::uint64_t> fit_field(__int128 exact, bool is_signed, int bits, Overflow policy) {
-  __int128 max = is_signed ? (__int128{1} << (bits - 1)) - 1 : (__int128{1} << bits) - 1;
-  __int128 min = is_signed ? -(__int128{1} << (bits - 1)) : 0;
-  bool overflow = exact > max || exact < min;
-  std::uint64_t mask = bits == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << bits) - 1;
-  if (!overflow || policy == Overflow::kWrap) return static_cast<std::uint64_t>(exact) & mask;
+// Redis checkSignedBitfieldOverflow / checkUnsignedBitfieldOverflow, reproduced with their
+// 64-bit wraparound (which, e.g., saturates "SET i8 0 -9223372036854775808" to +127), then the
+// overflow policy applied. Returns the bits to store, or nullopt for FAIL on overflow.
+std::optional<std::uint64_t> fit_field(std::uint64_t value, std::int64_t increment, bool is_signed,
+                                       int bits, Overflow policy) {
+  enum { kNone, kHigh, kLow } overflow = kNone;
+  std::uint64_t saturated = 0;
+  if (is_signed) {
+    const std::int64_t max =
+        bits == 64 ? INT64_MAX : static_cast<std::int64_t>((std::uint64_t{1} << (bits - 1)) - 1);
+    const std::int64_t min = -max - 1;
+    const auto signed_value = static_cast<std::int64_t>(value);
+    const auto max_increment = static_cast<std::int64_t>(static_cast<std::uint64_t>(max) - value);
+    const auto min_increment = static_cast<std::int64_t>(static_cast<std::uint64_t>(min) - value);
+    if (signed_value > max || (bits != 64 && increment > max_increment) ||
+        (signed_value >= 0 && increment > 0 && increment > max_increment)) {
+      overflow = kHigh;
+      saturated = static_cast<std::uint64_t>(max);
+    } else if (signed_value < min || (bits != 64 && increment < min_increment) ||
+               (signed_value < 0 && increment < 0 && increment < min_increment)) {
+      overflow = kLow;
+      saturated = static_cast<std::uint64_t>(min);
+    }
+  } else {
+    const std::uint64_t max = (std::uint64_t{1} << bits) - 1;
+    const auto max_increment = static_cast<std::int64_t>(max - value);
+    const auto min_increment = static_cast<std::int64_t>(0 - value);
+    if (value > max || (increment > 0 && increment > max_increment)) {
+      overflow = kHigh;
+      saturated = max;
+    } else if (increment < 0 && increment < min_increment) {
+      overflow = kLow;
+      saturated = 0;
+    }
+  }
+  const std::uint64_t mask = bits == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << bits) - 1;
+  if (overflow == kNone || policy == Overflow::kWrap) {
+    return (value + static_cast<std::uint64_t>(increment)) & mask;
+  }
   if (policy == Overflow::kFail) return std::nullopt;
-  return static_cast<std::uint64_t>(exact > max ? max : min) & mask;
+  return saturated & mask;
 }
 
 long long field_as_integer(std::uint64_t raw, bool is_signed, int bits) {
@@ -416,24 +449,17 @@ void bitfield_generic(CommandContext& ctx, bool read_only_command) {
     std::string& bytes = entry->value.mutable_string();
     const long long old_value =
         field_as_integer(read_field(bytes, op.offset, op.bits), op.is_signed, op.bits);
-    // Unsigned SET takes the argument's 64-bit pattern as an unsigned number, like Redis.
-    __int128 exact;
-    if (op.kind == FieldOp::Kind::kIncrBy) {
-      exact = op.is_signed ? __int128{old_value} + op.argument
-                           : __int128{static_cast<std::uint64_t>(old_value)} + op.argument;
-    } else {
-      exact =
-          op.is_signed ? __int128{op.argument} : __int128{static_cast<std::uint64_t>(op.argument)};
-    }
-    auto stored = fit_field(exact, op.is_signed, op.bits, op.overflow);
+    // SET checks the new value against the field; INCRBY checks old + increment.
+    const bool increment = op.kind == FieldOp::Kind::kIncrBy;
+    const std::uint64_t base =
+        increment ? static_cast<std::uint64_t>(old_value) : static_cast<std::uint64_t>(op.argument);
+    auto stored = fit_field(base, increment ? op.argument : 0, op.is_signed, op.bits, op.overflow);
     if (!stored) {
       ctx.reply.null();
       continue;
     }
     write_field(bytes, op.offset, op.bits, *stored);
-    ctx.reply.integer(op.kind == FieldOp::Kind::kIncrBy
-                          ? field_as_integer(*stored, op.is_signed, op.bits)
-                          : old_value);
+    ctx.reply.integer(increment ? field_as_integer(*stored, op.is_signed, op.bits) : old_value);
   }
   if (writes) ctx.db().mark_modified(*entry);
 }

@@ -16,6 +16,29 @@ namespace gorodis {
 
 namespace {
 
+// Redis setGetKeys: SET reads the old value only with GET.
+std::uint32_t set_key_flags(std::span<const std::string_view> argv) {
+  for (std::size_t i = 3; i < argv.size(); ++i) {
+    if (iequals(argv[i], "get")) return KeySpec::kRW | KeySpec::kAccess | KeySpec::kUpdate;
+  }
+  return KeySpec::kOW | KeySpec::kUpdate;
+}
+
+// Redis bitfieldGetKeys: read-only unless a SET/INCRBY (or a syntax error) shows up.
+std::uint32_t bitfield_key_flags(std::span<const std::string_view> argv) {
+  for (std::size_t i = 2; i < argv.size(); ++i) {
+    std::size_t remaining = argv.size() - i - 1;
+    if (iequals(argv[i], "get") && remaining >= 2) {
+      i += 2;
+    } else if (iequals(argv[i], "overflow") && remaining >= 1) {
+      i += 1;
+    } else {
+      return KeySpec::kRW | KeySpec::kAccess | KeySpec::kUpdate;
+    }
+  }
+  return KeySpec::kRO | KeySpec::kAccess;
+}
+
 std::vector<CommandSpec> command_definitions() {
   return {
       {.name = "del",
@@ -474,7 +497,8 @@ std::vector<CommandSpec> command_definitions() {
        .group = "string",
        .since = "1.0.0",
        .summary = "Set the string value of a key",
-       .complexity = "O(1)"},
+       .complexity = "O(1)",
+       .variable_key_flags = set_key_flags},
       {.name = "setnx",
        .handler = setnx_command,
        .arity = 3,
@@ -857,7 +881,8 @@ std::vector<CommandSpec> command_definitions() {
        .group = "bitmap",
        .since = "3.2.0",
        .summary = "Perform arbitrary bitfield integer operations on strings",
-       .complexity = "O(1) for each subcommand specified"},
+       .complexity = "O(1) for each subcommand specified",
+       .variable_key_flags = bitfield_key_flags},
       {.name = "bitfield_ro",
        .handler = bitfield_ro_command,
        .arity = -2,
@@ -1196,7 +1221,11 @@ std::vector<KeyReference> CommandTable::keys_of(const CommandSpec& command,
     }
     for (int i = first; i <= last; i += spec.key_step) {
       if (i >= argc || i < first) continue;
-      keys.push_back({static_cast<std::size_t>(i), spec.flags});
+      std::uint32_t flags = spec.flags;
+      if ((flags & KeySpec::kVariableFlags) && command.variable_key_flags != nullptr) {
+        flags = command.variable_key_flags(argv);
+      }
+      keys.push_back({static_cast<std::size_t>(i), flags});
     }
   }
   return keys;

@@ -113,6 +113,9 @@ struct CommandSpec {
   std::vector<std::string_view> tips = {};
   std::vector<CommandSpec> subcommands = {};
   LockPolicy locking = LockPolicy::kKeyShards;
+  // For key specs flagged kVariableFlags: the actual flags for these arguments (Redis's
+  // getkeys_proc refinement, e.g. SET is OW unless it has GET).
+  std::uint32_t (*variable_key_flags)(std::span<const std::string_view> argv) = nullptr;
 
   // Derived when the table is built.
   std::string full_name = {};  // "object|encoding"
