@@ -45,8 +45,9 @@ concept Writer = requires(W& w, std::span<const char> data) {
 class ReaderRef {
  public:
   template <Reader R>
-    requires(!std::same_as<R, ReaderRef>)  // copying a ReaderRef must not wrap the copy source
-  ReaderRef(R& r) noexcept  // NOLINT: implicit, so BufReader(conn) works
+  requires(!std::same_as<R, ReaderRef>)  // copying a ReaderRef must not wrap the copy source
+      ReaderRef(R& r)
+  noexcept  // NOLINT: implicit, so BufReader(conn) works
       : obj_(&r), read_([](void* o, std::span<char> b) { return static_cast<R*>(o)->read(b); }) {}
   Result<std::size_t> read(std::span<char> buf) const { return read_(obj_, buf); }
 
@@ -59,8 +60,8 @@ class ReaderRef {
 class WriterRef {
  public:
   template <Writer W>
-    requires(!std::same_as<W, WriterRef>)
-  WriterRef(W& w) noexcept  // NOLINT: implicit, so BufWriter(conn) works
+  requires(!std::same_as<W, WriterRef>) WriterRef(W& w)
+  noexcept  // NOLINT: implicit, so BufWriter(conn) works
       : obj_(&w),
         write_([](void* o, std::span<const char> d) { return static_cast<W*>(o)->write(d); }) {}
   Result<std::size_t> write(std::span<const char> data) const { return write_(obj_, data); }

@@ -31,15 +31,15 @@ namespace net {
 
 // goro's own error conditions. The values are stable (they are what error_code::value() shows).
 enum class Errc {
-  eof = 1,             // Go io.EOF: orderly end of input
-  unexpected_eof,      // Go io.ErrUnexpectedEOF: input ended inside a fixed-size read
-  timeout,             // Go os.ErrDeadlineExceeded ("i/o timeout"); also dial_timeout
-  closed,              // Go net.ErrClosed ("use of closed network connection")
-  unknown_network,     // Go net.UnknownNetworkError: not "tcp", "unix", ...
-  invalid_address,     // Go net.AddrError: "missing port in address" and the like
-  host_not_found,      // Go "no such host" (getaddrinfo found nothing)
-  buffer_full,         // Go bufio.ErrBufferFull: peek/read_slice larger than the buffer
-  no_progress,         // Go io.ErrNoProgress: a reader/writer keeps moving 0 bytes, no error
+  eof = 1,          // Go io.EOF: orderly end of input
+  unexpected_eof,   // Go io.ErrUnexpectedEOF: input ended inside a fixed-size read
+  timeout,          // Go os.ErrDeadlineExceeded ("i/o timeout"); also dial_timeout
+  closed,           // Go net.ErrClosed ("use of closed network connection")
+  unknown_network,  // Go net.UnknownNetworkError: not "tcp", "unix", ...
+  invalid_address,  // Go net.AddrError: "missing port in address" and the like
+  host_not_found,   // Go "no such host" (getaddrinfo found nothing)
+  buffer_full,      // Go bufio.ErrBufferFull: peek/read_slice larger than the buffer
+  no_progress,      // Go io.ErrNoProgress: a reader/writer keeps moving 0 bytes, no error
 };
 
 // The category of goro::net::Errc; name() is "goro".

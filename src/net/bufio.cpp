@@ -54,8 +54,7 @@ Result<void> read_full(ReaderRef r, std::span<char> buf) {
 
 // ---- BufReader ----
 
-BufReader::BufReader(ReaderRef r, std::size_t size)
-    : src_(r), buf_(new char[size]), size_(size) {}
+BufReader::BufReader(ReaderRef r, std::size_t size) : src_(r), buf_(new char[size]), size_(size) {}
 
 std::error_code BufReader::take_error() {
   std::error_code e = err_;
@@ -101,7 +100,9 @@ Result<std::size_t> BufReader::read(std::span<char> buf) {
   return n;
 }
 
-Result<void> BufReader::read_exact(std::span<char> buf) { return read_full(*this, buf); }
+Result<void> BufReader::read_exact(std::span<char> buf) {
+  return read_full(*this, buf);
+}
 
 Result<std::string> BufReader::read_exact(std::size_t n) {
   std::string out(n, '\0');

@@ -36,7 +36,9 @@ class NetFd::Op {
  public:
   enum Kind { kRef, kRead, kWrite };
   Op(NetFd* fd, Kind kind)
-      : fd_(fd), kind_(kind), ok_(kind == kRef ? fd->mu_.incref() : fd->mu_.rwlock(kind == kRead)) {}
+      : fd_(fd),
+        kind_(kind),
+        ok_(kind == kRef ? fd->mu_.incref() : fd->mu_.rwlock(kind == kRead)) {}
   Op(const Op&) = delete;
   Op& operator=(const Op&) = delete;
   ~Op() {

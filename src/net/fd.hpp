@@ -26,7 +26,9 @@ struct PollDesc;
 
 namespace goro::net::detail {
 
-inline std::error_code errno_code(int err) { return {err, std::system_category()}; }
+inline std::error_code errno_code(int err) {
+  return {err, std::system_category()};
+}
 
 class NetFd {
  public:

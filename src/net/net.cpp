@@ -36,7 +36,9 @@ namespace {
 
 constexpr std::chrono::seconds kDefaultKeepAlive{15};
 
-std::error_code invalid() { return std::make_error_code(std::errc::invalid_argument); }
+std::error_code invalid() {
+  return std::make_error_code(std::errc::invalid_argument);
+}
 
 // A deadline as a runtime nanotime: 0 for none, -1 for one already past.
 std::int64_t to_nanotime(TimePoint t) {
@@ -111,16 +113,26 @@ namespace detail {
 
 Socket::Socket(std::shared_ptr<NetFd> fd) noexcept : fd_(std::move(fd)) {}
 
-Result<void> Socket::close() { return fd_ ? fd_->close() : invalid(); }
+Result<void> Socket::close() {
+  return fd_ ? fd_->close() : invalid();
+}
 
-std::string Socket::local_addr() const { return fd_ ? format_addr(fd_->local()) : ""; }
+std::string Socket::local_addr() const {
+  return fd_ ? format_addr(fd_->local()) : "";
+}
 
 Result<void> Socket::set_deadline(TimePoint t, int mode) {
   return fd_ ? fd_->set_deadline(to_nanotime(t), mode) : invalid();
 }
-Result<void> Socket::set_deadline(TimePoint t) { return set_deadline(t, rt::kPollReadWrite); }
-Result<void> Socket::set_read_deadline(TimePoint t) { return set_deadline(t, rt::kPollRead); }
-Result<void> Socket::set_write_deadline(TimePoint t) { return set_deadline(t, rt::kPollWrite); }
+Result<void> Socket::set_deadline(TimePoint t) {
+  return set_deadline(t, rt::kPollReadWrite);
+}
+Result<void> Socket::set_read_deadline(TimePoint t) {
+  return set_deadline(t, rt::kPollRead);
+}
+Result<void> Socket::set_write_deadline(TimePoint t) {
+  return set_deadline(t, rt::kPollWrite);
+}
 
 Result<void> Socket::set_read_buffer(int bytes) {
   return fd_ ? fd_->set_option(SOL_SOCKET, SO_RCVBUF, bytes) : invalid();
@@ -133,16 +145,24 @@ Result<void> Socket::set_write_buffer(int bytes) {
 
 // ---- Conn ----
 
-Result<std::size_t> Conn::read(std::span<char> buf) { return fd_ ? fd_->read(buf) : invalid(); }
+Result<std::size_t> Conn::read(std::span<char> buf) {
+  return fd_ ? fd_->read(buf) : invalid();
+}
 
 Result<std::size_t> Conn::write(std::span<const char> data) {
   return fd_ ? fd_->write(data) : invalid();
 }
 
-Result<void> Conn::close_write() { return fd_ ? fd_->shutdown(SHUT_WR) : invalid(); }
-Result<void> Conn::close_read() { return fd_ ? fd_->shutdown(SHUT_RD) : invalid(); }
+Result<void> Conn::close_write() {
+  return fd_ ? fd_->shutdown(SHUT_WR) : invalid();
+}
+Result<void> Conn::close_read() {
+  return fd_ ? fd_->shutdown(SHUT_RD) : invalid();
+}
 
-std::string Conn::remote_addr() const { return fd_ ? detail::format_addr(fd_->remote()) : ""; }
+std::string Conn::remote_addr() const {
+  return fd_ ? detail::format_addr(fd_->remote()) : "";
+}
 
 Result<void> Conn::set_nodelay(bool on) {
   return fd_ ? fd_->set_option(IPPROTO_TCP, TCP_NODELAY, on ? 1 : 0) : invalid();
@@ -246,7 +266,8 @@ Result<Conn> dial_timeout(std::string_view network, std::string_view address,
   if (timeout.count() == 0) return dial_deadline(network, address, 0);
   const std::int64_t now = rt::nanotime();
   const std::int64_t t = timeout.count();
-  return dial_deadline(network, address, t > INT64_MAX - now ? INT64_MAX : std::max<std::int64_t>(now + t, 1));
+  return dial_deadline(network, address,
+                       t > INT64_MAX - now ? INT64_MAX : std::max<std::int64_t>(now + t, 1));
 }
 
 Result<Conn> from_fd(int fd) {

@@ -135,8 +135,8 @@ Result<std::vector<SockAddr>> resolve_unix(std::string_view path) {
 // The address used for an empty host: the wildcard when listening, the local system when
 // dialing.
 std::vector<SockAddr> empty_host(const Network& network, int port, bool passive) {
-  const bool v6 = network.family == AF_INET6 ||
-                  (network.family == AF_UNSPEC && passive && kernel_has_ipv6());
+  const bool v6 =
+      network.family == AF_INET6 || (network.family == AF_UNSPEC && passive && kernel_has_ipv6());
   if (v6) return {make_ip6(passive ? in6addr_any : in6addr_loopback, 0, port)};
   in_addr ip{htonl(passive ? INADDR_ANY : INADDR_LOOPBACK)};
   return {make_ip4(ip, port)};
@@ -157,7 +157,8 @@ Result<std::vector<SockAddr>> lookup(const Network& network, const std::string& 
   if (rc != 0) return Errc::host_not_found;
   std::vector<SockAddr> out;
   for (addrinfo* ai = list; ai != nullptr; ai = ai->ai_next) {
-    if ((ai->ai_family != AF_INET && ai->ai_family != AF_INET6) || ai->ai_addrlen > sizeof(sockaddr_storage))
+    if ((ai->ai_family != AF_INET && ai->ai_family != AF_INET6) ||
+        ai->ai_addrlen > sizeof(sockaddr_storage))
       continue;
     SockAddr a;
     std::memcpy(&a.storage, ai->ai_addr, ai->ai_addrlen);
@@ -216,7 +217,7 @@ std::string format_addr(const SockAddr& addr) {
         char zone[IF_NAMESIZE];
         out += '%';
         out += if_indextoname(sin6->sin6_scope_id, zone) ? std::string(zone)
-                                                          : std::to_string(sin6->sin6_scope_id);
+                                                         : std::to_string(sin6->sin6_scope_id);
       }
       return out + "]:" + std::to_string(port);
     }

@@ -343,6 +343,8 @@ void netpoll_ready(G** list, int* count, PollDesc* pd, int mode, bool error) {
   }
 }
 
-bool netpoll_any_waiters() { return g_waiters.load(std::memory_order_seq_cst) > 0; }
+bool netpoll_any_waiters() {
+  return g_waiters.load(std::memory_order_seq_cst) > 0;
+}
 
 }  // namespace goro::rt

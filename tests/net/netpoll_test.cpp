@@ -52,7 +52,9 @@ struct Pair {
   }
 };
 
-std::int64_t in(std::chrono::nanoseconds d) { return goro::rt::nanotime() + d.count(); }
+std::int64_t in(std::chrono::nanoseconds d) {
+  return goro::rt::nanotime() + d.count();
+}
 
 TEST(Netpoll, ReadinessBeforeWaitIsNotLost) {
   goro::run([] {
