@@ -37,9 +37,9 @@ constexpr int kMaxProcs = 1024;
 struct P {
   int id = 0;
   std::atomic<std::uint64_t> state{pack_pstate(0, PStatus::kIdle)};
-  M* m = nullptr;  // owner (valid while Running/User)
   P* link = nullptr;  // idle list
   std::atomic<std::uint32_t> schedtick{0};  // goroutines scheduled (sysmon watches it)
+  std::atomic<G*> running_g{nullptr};        // the goroutine last started here (for sysmon)
 
   // Local run queue: a lock-free ring; only the owner pushes (tail), anyone pops (head CAS).
   std::atomic<std::uint32_t> runq_head{0};
@@ -110,7 +110,7 @@ struct Sched {
   std::int64_t mnext = 0;
   std::atomic<int> nmspinning{0};
 
-  P* allp[kMaxProcs] = {};
+  std::atomic<P*> allp[kMaxProcs] = {};  // created on demand, never freed during a run
   std::atomic<int> gomaxprocs{0};
   P* pidle = nullptr;
   std::atomic<int> npidle{0};
@@ -150,6 +150,8 @@ struct Sched {
 };
 
 extern Sched* sched;
+
+inline P* allp_at(int i) { return sched->allp[i].load(std::memory_order_acquire); }
 
 // All Gs ever created (for dumps and deadlock reports); never freed while the process lives.
 extern Lock allg_lock;

@@ -94,7 +94,6 @@ void acquirep(M* m, P* p) {
   PStatus status = pstate_status(s);
   if (status != PStatus::kIdle) fatal("acquirep: invalid p state");
   std::uint64_t epoch = pstate_epoch(s) + 1;
-  p->m = m;
   m->p = p;
   m->p_epoch = epoch;
   p->state.store(pack_pstate(epoch, PStatus::kRunning), std::memory_order_release);
@@ -104,7 +103,6 @@ void acquirep(M* m, P* p) {
 P* releasep(M* m) {
   P* p = m->p;
   if (!owns_p(m)) fatal("releasep: invalid p state");
-  p->m = nullptr;
   p->state.store(pack_pstate(m->p_epoch, PStatus::kIdle), std::memory_order_release);
   m->p = nullptr;
   return p;
@@ -454,6 +452,7 @@ void execute(M* m, G* gp, bool inherit_time) {
   gp->status.store(GStatus::kRunning, std::memory_order_relaxed);
   gp->preempt.store(false, std::memory_order_relaxed);
   if (!inherit_time) p->schedtick.fetch_add(1, std::memory_order_relaxed);
+  p->running_g.store(gp, std::memory_order_relaxed);
   p->state.store(pack_pstate(m->p_epoch, PStatus::kUser), std::memory_order_release);
   arch::sanitizer_before_switch(m->g0_fiber, gp->sanitizer, false);
   goro_switch(&m->g0.sp, gp->context.sp);
@@ -493,8 +492,11 @@ G* after_switch(M* m, G* gp) {
       if (commit && !commit(gp, arg)) {
         gp->status.store(GStatus::kRunnable, std::memory_order_relaxed);
         if (m->p) return gp;
-        std::lock_guard<Lock> guard(sched->lock);
-        globrunq_put(gp);
+        {
+          std::lock_guard<Lock> guard(sched->lock);
+          globrunq_put(gp);
+        }
+        wakep();
       }
       return nullptr;
     }
@@ -506,7 +508,8 @@ G* after_switch(M* m, G* gp) {
         std::lock_guard<Lock> guard(sched->lock);
         globrunq_put(gp);
       }
-      if (action == M::Action::kLostP) wakep();
+      // Without a P this M is about to sleep: someone else must pick the goroutine up.
+      if (!m->p) wakep();
       return nullptr;
     }
     case M::Action::kExit:
@@ -586,7 +589,7 @@ G* steal_work(M* m, bool* new_work, std::int64_t* poll_until) {
         *new_work = true;
         return nullptr;
       }
-      P* victim = sched->allp[(start + static_cast<std::uint32_t>(i)) % procs];
+      P* victim = allp_at((start + static_cast<std::uint32_t>(i)) % procs);
       if (victim == p) continue;
       if (last_round) {
         std::int64_t next = check_timers(victim, nanotime());
@@ -605,7 +608,7 @@ G* steal_work(M* m, bool* new_work, std::int64_t* poll_until) {
 bool any_runq_nonempty() {
   int procs = sched->gomaxprocs.load(std::memory_order_relaxed);
   for (int i = 0; i < procs; i++)
-    if (!runq_empty(sched->allp[i])) return true;
+    if (!runq_empty(allp_at(i))) return true;
   return false;
 }
 
@@ -755,7 +758,6 @@ void gcstopm(M* m) {
     std::lock_guard<Lock> guard(sched->lock);
     P* p = m->p;
     std::uint64_t epoch = m->p_epoch;
-    p->m = nullptr;
     m->p = nullptr;
     p->state.store(pack_pstate(epoch, PStatus::kStopped), std::memory_order_release);
     if (--sched->stopwait == 0) sched->stopnote.wakeup();
@@ -770,7 +772,6 @@ void try_stop_p(P* p) {
   if (pstate_status(s) == PStatus::kUser &&
       p->state.compare_exchange_strong(s, pack_pstate(pstate_epoch(s), PStatus::kStopped),
                                        std::memory_order_acq_rel)) {
-    p->m = nullptr;
     sched->stopwait--;
   }
 }
@@ -791,7 +792,7 @@ void stop_the_world(M* m) {
                      std::memory_order_release);
       sched->stopwait--;
     }
-    for (int i = 0; i < procs; i++) try_stop_p(sched->allp[i]);
+    for (int i = 0; i < procs; i++) try_stop_p(allp_at(i));
   }
   // Ps held by Ms in runtime code stop themselves at their next scheduling point (gcstopm);
   // Ps running goroutine code are taken as soon as they are seen in User.
@@ -801,7 +802,7 @@ void stop_the_world(M* m) {
       std::lock_guard<Lock> guard(sched->lock);
       if (sched->stopwait == 0) break;
       int procs = sched->gomaxprocs.load(std::memory_order_relaxed);
-      for (int i = 0; i < procs; i++) try_stop_p(sched->allp[i]);
+      for (int i = 0; i < procs; i++) try_stop_p(allp_at(i));
       if (sched->stopwait == 0) break;
     }
     sched->stopnote.sleep_for(50'000);
@@ -819,14 +820,14 @@ P* new_p(int id) {
 P* procresize(M* m, int nprocs) {
   int old = sched->gomaxprocs.load(std::memory_order_relaxed);
   for (int i = 0; i < nprocs; i++) {
-    if (!sched->allp[i]) sched->allp[i] = new_p(i);
+    if (!allp_at(i)) sched->allp[i].store(new_p(i), std::memory_order_release);
   }
   // Retire Ps beyond the new count: their work and timers move to P 0.
   for (int i = nprocs; i < old; i++) {
-    P* p = sched->allp[i];
+    P* p = allp_at(i);
     bool inherit;
     while (G* gp = runqget(p, &inherit)) globrunq_put(gp);
-    move_timers(p, sched->allp[0]);
+    move_timers(p, allp_at(0));
     while (p->gfree) {
       G* gp = p->gfree;
       p->gfree = gp->schedlink;
@@ -846,16 +847,15 @@ P* procresize(M* m, int nprocs) {
   sched->npidle.store(0);
   P* runnable = nullptr;
   for (int i = nprocs - 1; i >= 0; i--) {
-    P* p = sched->allp[i];
+    P* p = allp_at(i);
     std::uint64_t epoch = pstate_epoch(p->state.load());
     p->state.store(pack_pstate(epoch, PStatus::kIdle), std::memory_order_release);
-    p->m = nullptr;
   }
-  if (!mine) mine = sched->allp[0];
+  if (!mine) mine = allp_at(0);
   m->p = nullptr;
   acquirep(m, mine);
   for (int i = nprocs - 1; i >= 0; i--) {
-    P* p = sched->allp[i];
+    P* p = allp_at(i);
     if (p == mine) continue;
     if (runq_empty(p)) {
       pidleput(p);
@@ -1332,14 +1332,14 @@ int run_main(ClosureFn invoke, void* closure) {
   if (const char* debug = std::getenv("GORO_DEBUG")) {
     if (const char* st = std::strstr(debug, "schedtrace=")) sched->schedtrace_ms = std::atoi(st + 11);
   }
-  for (int i = 0; i < procs; i++) sched->allp[i] = new_p(i);
+  for (int i = 0; i < procs; i++) sched->allp[i].store(new_p(i), std::memory_order_release);
   sched->gomaxprocs.store(procs);
-  for (int i = procs - 1; i >= 1; i--) pidleput(sched->allp[i]);
+  for (int i = procs - 1; i >= 1; i--) pidleput(allp_at(i));
   netpoll_init();
   signals_install();
 
   // Goroutine 1, on P 0, run by the first M.
-  P* p0 = sched->allp[0];
+  P* p0 = allp_at(0);
   sched->gfree_stack = spare_with_stack;
   sched->gfree_stack_count = spare_with_stack_count;
   sched->gfree_nostack = spare_without_stack;
@@ -1405,10 +1405,7 @@ int run_main(ClosureFn invoke, void* closure) {
     delete m;
     m = next;
   }
-  for (P*& p : sched->allp) {
-    delete p;
-    p = nullptr;
-  }
+  for (auto& p : sched->allp) delete p.exchange(nullptr);
   recycle_all_gs();
   delete sched;
   sched = nullptr;
@@ -1438,7 +1435,7 @@ std::int64_t num_goroutine() {
   if (!sched) return 0;
   std::int64_t n = sched->goroutine_delta.load(std::memory_order_relaxed);
   for (int i = 0; i < kMaxProcs; i++) {
-    P* p = sched->allp[i];
+    P* p = allp_at(i);
     if (!p) break;
     n += p->goroutine_delta.load(std::memory_order_relaxed);
   }
@@ -1464,7 +1461,6 @@ int gomaxprocs(int n) {
     std::lock_guard<Lock> guard(sched->lock);
     // Our own P was stopped with the rest: detach it so procresize can hand one back.
     P* mine = m->p;
-    mine->m = nullptr;
     m->p = mine;
     runnable = procresize(m, n);
   }

@@ -29,6 +29,8 @@ namespace goro::rt {
 struct G;
 struct M;
 struct P;
+struct Timer;
+struct LocalSlots;
 
 // Why a goroutine is parked; the names are Go's and appear in goroutine dumps.
 enum class WaitReason : std::uint8_t {

@@ -36,7 +36,6 @@ bool take_p(P* p, std::uint64_t state) {
   if (!p->state.compare_exchange_strong(
           expected, pack_pstate(pstate_epoch(state), PStatus::kIdle), std::memory_order_acq_rel))
     return false;
-  p->m = nullptr;
   handoffp(p);
   return true;
 }
@@ -46,7 +45,7 @@ int retake(std::int64_t now) {
   int taken = 0;
   int procs = sched->gomaxprocs.load(std::memory_order_relaxed);
   for (int i = 0; i < procs; i++) {
-    P* p = sched->allp[i];
+    P* p = allp_at(i);
     std::uint64_t state = p->state.load(std::memory_order_acquire);
     if (pstate_status(state) != PStatus::kUser) continue;
     std::uint64_t epoch = pstate_epoch(state);
@@ -71,9 +70,8 @@ int retake(std::int64_t now) {
     }
     std::int64_t running = now - p->sysmon_when;
     if (running >= kPreemptNs) {
-      if (M* m = p->m) {
-        if (G* gp = m->curg) gp->preempt.store(true, std::memory_order_relaxed);
-      }
+      if (G* gp = p->running_g.load(std::memory_order_relaxed))
+        gp->preempt.store(true, std::memory_order_relaxed);
     }
     if (running >= kHogRetakeNs && has_work && take_p(p, state)) {
       taken++;
@@ -98,7 +96,7 @@ void schedtrace(std::int64_t now) {
                sched->npidle.load(), threads, sched->nmspinning.load(), idle_threads,
                sched->runq_size.load());
   for (int i = 0; i < procs; i++) {
-    P* p = sched->allp[i];
+    P* p = allp_at(i);
     std::uint32_t n = p->runq_tail.load() - p->runq_head.load();
     std::fprintf(stderr, "%s%u", i ? " " : "", n);
   }

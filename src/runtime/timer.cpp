@@ -98,7 +98,7 @@ P* home_p() {
   M* m = getm();
   if (m && m->p && pstate_status(m->p->state.load(std::memory_order_relaxed)) != PStatus::kDead)
     return m->p;
-  return sched->allp[0];
+  return allp_at(0);
 }
 
 // Locks the heap that holds t. Returns nullptr (nothing locked) if t is not pending.
@@ -200,7 +200,7 @@ std::int64_t earliest_timer() {
   std::int64_t earliest = 0;
   int procs = sched->gomaxprocs.load(std::memory_order_relaxed);
   for (int i = 0; i < procs; i++) {
-    std::int64_t w = sched->allp[i]->timer0_when.load(std::memory_order_acquire);
+    std::int64_t w = allp_at(i)->timer0_when.load(std::memory_order_acquire);
     if (w != 0 && (earliest == 0 || w < earliest)) earliest = w;
   }
   return earliest;
