@@ -256,10 +256,12 @@ PollDesc* poll_open(int fd, int* error) {
   if (r > kReady || w > kReady) fatal("netpoll: poll_open on a PollDesc with a waiter");
   pd->fd = fd;
   pd->closing.store(false, std::memory_order_relaxed);
-  pd->rg.store(kNil, std::memory_order_relaxed);
-  pd->wg.store(kNil, std::memory_order_relaxed);
   pd->rd.store(0, std::memory_order_relaxed);
   pd->wd.store(0, std::memory_order_relaxed);
+  // Release: the poller thread that first sees an event for pd learns of it through the kernel
+  // (epoll), which no sanitizer models; its acquire of rg/wg makes the set-up above visible.
+  pd->rg.store(kNil, std::memory_order_release);
+  pd->wg.store(kNil, std::memory_order_release);
   pd->lock.unlock();
   // Registration comes last: from here on events may arrive for pd.
   *error = netpoll_open(fd, pd);
@@ -283,7 +285,7 @@ void poll_close(PollDesc* pd) {
 PollResult poll_reset(PollDesc* pd, int mode) {
   PollResult err = check_error(pd, mode);
   if (err != PollResult::kOk) return err;
-  wait_word(pd, mode).store(kNil, std::memory_order_relaxed);
+  wait_word(pd, mode).store(kNil, std::memory_order_release);
   return PollResult::kOk;
 }
 
