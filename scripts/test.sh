@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Builds goro and runs every test: a normal build, then ASan+UBSan (g++), then TSan (clang++).
+# Usage: scripts/test.sh [normal|asan|tsan ...]   (default: all three)
+# Exit status is non-zero if any build or test fails, or a sanitizer reports anything.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/deps.sh
+
+jobs=$(nproc)
+stages=("$@")
+((${#stages[@]})) || stages=(normal asan tsan)
+
+run_stage() {
+  local name=$1 dir=build-ci-$1
+  shift
+  echo "=== $name: configure and build ($(date +%T))"
+  cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGORO_BUILD_BENCH=OFF "$@" >/dev/null
+  ninja -C "$dir" -j "$jobs"
+  echo "=== $name: test ($(date +%T))"
+  # TSan's shadow memory layout needs the classic address space: run it without ASLR.
+  local prefix=()
+  [ "$name" = tsan ] && prefix=(setarch "$(uname -m)" -R)
+  "${prefix[@]}" ctest --test-dir "$dir" --output-on-failure -j "$jobs" --timeout 600
+}
+
+export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=0:detect_stack_use_after_return=0}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}
+
+for stage in "${stages[@]}"; do
+  case "$stage" in
+    normal) run_stage normal ;;
+    asan) run_stage asan -DGORO_SANITIZE=address -DGORO_BUILD_EXAMPLES=OFF ;;
+    tsan) run_stage tsan -DGORO_SANITIZE=thread -DGORO_BUILD_EXAMPLES=OFF \
+            -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ ;;
+    *) echo "unknown stage $stage" >&2; exit 2 ;;
+  esac
+done
+echo "=== all stages passed ($(date +%T))"
