@@ -319,6 +319,7 @@ void stopm(M* m) {
     mput(m);
     checkdead();
   }
+  // Only start_m (which took m off the idle list) or shutdown (likewise) wakes an idle M.
   m->park.sleep();
   m->park.clear();
   if (m->nextp) {
@@ -1377,11 +1378,13 @@ int run_main(ClosureFn invoke, void* closure) {
   bool all_idle = true;
   for (int attempt = 0; attempt < 200; attempt++) {
     {
+      // Idle Ms leave the idle list before they are woken, so no start_m can hand them a P
+      // meanwhile; Ms locked to a goroutine sleep outside any list.
       std::lock_guard<Lock> guard(sched->lock);
-      for (M* m = sched->midle; m; m = m->schedlink) m->park.wakeup();
+      while (M* m = mget()) m->park.wakeup();
       all_idle = true;
       for (M* m = sched->allm; m; m = m->alllink) {
-        m->park.wakeup();
+        if (m->lockedg) m->park.wakeup();
         if (!m->exited) all_idle = false;
       }
     }
