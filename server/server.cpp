@@ -40,9 +40,8 @@ std::string unknown_command_message(std::span<const std::string_view> argv) {
   constexpr std::size_t kQuoteLimit = 128;
   std::string arguments;
   for (std::size_t i = 1; i < argv.size() && arguments.size() < kQuoteLimit; ++i) {
-    arguments.append("'")
-        .append(c_string_prefix(argv[i], kQuoteLimit - arguments.size()))
-        .append("' ");
+    std::size_t room = kQuoteLimit - arguments.size();
+    arguments.append("'").append(c_string_prefix(argv[i], room)).append("' ");
   }
   std::string message = "ERR unknown command '";
   message.append(c_string_prefix(argv[0], kQuoteLimit))
