@@ -40,6 +40,7 @@ Parsed parse(std::string_view input, std::size_t chunk = 1 << 20, ProtocolLimits
 }
 
 using Args = std::vector<std::string>;
+using namespace std::string_literals;
 
 TEST(RequestParser, MultibulkWholeAndByteByByte) {
   const std::string input =
@@ -54,7 +55,7 @@ TEST(RequestParser, MultibulkWholeAndByteByByte) {
 }
 
 TEST(RequestParser, BinaryAndEmptyArguments) {
-  std::string input("*3\r\n$0\r\n\r\n$3\r\n\x00\xff\x01\r\n$1\r\n*\r\n", 31);
+  const std::string input = "*3\r\n$0\r\n\r\n$3\r\n\x00\xff\x01\r\n$1\r\n*\r\n"s;
   Parsed parsed = parse(input);
   ASSERT_EQ(parsed.commands.size(), 1u);
   EXPECT_EQ(parsed.commands[0], (Args{"", std::string("\x00\xff\x01", 3), "*"}));
