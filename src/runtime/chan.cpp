@@ -24,6 +24,12 @@
 // blocking allocates nothing. Rejected: Go's per-P sudog cache, which exists because Go's stacks
 // move and because the garbage collector must find sudogs — neither applies here.
 //
+// Preemption. Each send and receive starts with the scheduler's preemption point (Go checks at
+// every function entry): a goroutine that keeps communicating without parking — a producer
+// filling a buffer, or either side of a ping-pong pair that hands its P back and forth through
+// runnext — still yields once sysmon flags it. Checking on entry, before any lock, keeps the
+// rule "never while holding a lock" trivially true.
+//
 // Wakers ready() a goroutine only after releasing the channel's lock, keeping the scheduler out
 // of every critical section (as Go does). That is safe because a dequeued Waiter is owned by
 // whoever dequeued it until its goroutine is readied: nothing else can complete or free it.
@@ -203,6 +209,7 @@ void chan_release(hchan* c) noexcept {
 }
 
 bool chan_send(hchan* c, void* value, bool block) {
+  rt::preempt_point();
   if (c == nullptr) {
     if (!block) return false;
     block_forever(rt::WaitReason::kChanSendNilChan);
@@ -246,6 +253,7 @@ bool chan_send(hchan* c, void* value, bool block) {
 }
 
 RecvStatus chan_recv(hchan* c, void* out, bool block) {
+  rt::preempt_point();
   if (c == nullptr) {
     if (!block) return RecvStatus::kWouldBlock;
     block_forever(rt::WaitReason::kChanReceiveNilChan);

@@ -78,6 +78,7 @@ WaitQueue& queue_of(const SelectCase& c) {
 }  // namespace
 
 std::size_t select_go(SelectCase* cases, std::uint16_t* order, std::size_t count) {
+  rt::preempt_point();  // see chan.cpp, "Preemption"
   std::uint16_t* poll_order = order;
   std::uint16_t* lock_order = order + count;
   std::size_t default_index = count;  // count: no default case

@@ -40,21 +40,24 @@ std::string panic_message(F f) {
 
 TEST(Chan, UnbufferedHandsValuesOverInOrder) {
   goro::run([] {
+    goro_test::Group group;
     Chan<int> ch(0);
-    goro::go([ch] {
+    group.go([ch] {
       for (int i = 0; i < 100; i++) ch.send(i);
     });
     for (int i = 0; i < 100; i++) EXPECT_EQ(ch.recv(), i);
     EXPECT_EQ(ch.len(), 0u);
     EXPECT_EQ(ch.cap(), 0u);
+    group.wait();
   });
 }
 
 TEST(Chan, UnbufferedSendWaitsForAReceiver) {
   run_with_procs(1, [] {
+    goro_test::Group group;
     Chan<int> ch(0);
     Chan<Unit> sent(1);
-    goro::go([ch, sent] {
+    group.go([ch, sent] {
       ch.send(7);
       sent.send({});
     });
@@ -62,6 +65,7 @@ TEST(Chan, UnbufferedSendWaitsForAReceiver) {
     EXPECT_FALSE(sent.try_recv().has_value());  // the sender is still blocked
     EXPECT_EQ(ch.recv(), 7);
     EXPECT_TRUE(sent.recv().has_value());
+    group.wait();
   });
 }
 
@@ -87,30 +91,28 @@ TEST(Chan, BufferedIsAFifoRingThatWrapsAround) {
 
 TEST(Chan, BlockedSendersAreServedFirstComeFirstServed) {
   run_with_procs(4, [] {
+    goro_test::Group group;
     for (std::size_t capacity : {0u, 2u}) {
       Chan<int> ch(capacity);
-      Chan<Unit> done(5);
       for (int i = 0; i < static_cast<int>(capacity); i++) ch.send(i);
       // Senders queue one at a time, so the queue order is known.
       for (int i = 0; i < 5; i++) {
-        goro::go([ch, done, value = static_cast<int>(capacity) + i] {
-          ch.send(value);
-          done.send({});
-        });
+        group.go([ch, value = static_cast<int>(capacity) + i] { ch.send(value); });
         wait_for_waiters(ch, Queue::kSenders, i + 1);
       }
       for (int i = 0; i < static_cast<int>(capacity) + 5; i++) EXPECT_EQ(ch.recv(), i);
-      for (int i = 0; i < 5; i++) done.recv();
+      group.wait();
     }
   });
 }
 
 TEST(Chan, BlockedReceiversAreServedFirstComeFirstServed) {
   run_with_procs(4, [] {
+    goro_test::Group group;
     Chan<int> ch(0);
     Chan<std::pair<int, int>> got(5);  // (receiver, value)
     for (int i = 0; i < 5; i++) {
-      goro::go([ch, got, i] { got.send({i, *ch.recv()}); });
+      group.go([ch, got, i] { got.send({i, *ch.recv()}); });
       wait_for_waiters(ch, Queue::kReceivers, i + 1);
     }
     for (int i = 0; i < 5; i++) ch.send(100 + i);
@@ -118,6 +120,7 @@ TEST(Chan, BlockedReceiversAreServedFirstComeFirstServed) {
       auto [receiver, value] = *got.recv();
       EXPECT_EQ(value, 100 + receiver);
     }
+    group.wait();
   });
 }
 
@@ -184,27 +187,30 @@ TEST(Chan, ClosedChannelDrainsItsBufferFirst) {
 
 TEST(Chan, CloseWakesEveryWaitingReceiver) {
   run_with_procs(4, [] {
+    goro_test::Group group;
     constexpr int kReceivers = 8;
     Chan<int> ch(0);
     Chan<bool> got_value(kReceivers);
     for (int i = 0; i < kReceivers; i++) {
-      goro::go([ch, got_value] { got_value.send(ch.recv().has_value()); });
+      group.go([ch, got_value] { got_value.send(ch.recv().has_value()); });
     }
     wait_for_waiters(ch, Queue::kReceivers, kReceivers);
     ch.close();
     for (int i = 0; i < kReceivers; i++) EXPECT_EQ(got_value.recv(), false);
+    group.wait();
   });
 }
 
 TEST(Chan, CloseMakesEveryWaitingSenderPanic) {
   run_with_procs(4, [] {
+    goro_test::Group group;
     constexpr int kSenders = 8;
     for (std::size_t capacity : {0u, 3u}) {
       Chan<int> ch(capacity);
       for (std::size_t i = 0; i < capacity; i++) ch.send(-1);
       Chan<std::string> outcome(kSenders);
       for (int i = 0; i < kSenders; i++) {
-        goro::go([ch, outcome, i] { outcome.send(panic_message([&] { ch.send(i); })); });
+        group.go([ch, outcome, i] { outcome.send(panic_message([&] { ch.send(i); })); });
       }
       wait_for_waiters(ch, Queue::kSenders, kSenders);
       ch.close();
@@ -213,14 +219,16 @@ TEST(Chan, CloseMakesEveryWaitingSenderPanic) {
       for (std::size_t i = 0; i < capacity; i++) EXPECT_EQ(ch.recv(), -1);
       EXPECT_EQ(ch.recv(), std::nullopt);
     }
+    group.wait();
   });
 }
 
 TEST(Chan, MoveOnlyValues) {
   goro::run([] {
+    goro_test::Group group;
     for (std::size_t capacity : {0u, 2u}) {
       Chan<std::unique_ptr<int>> ch(capacity);
-      goro::go([ch] {
+      group.go([ch] {
         for (int i = 0; i < 10; i++) ch.send(std::make_unique<int>(i));
         ch.close();
       });
@@ -228,6 +236,7 @@ TEST(Chan, MoveOnlyValues) {
       for (std::unique_ptr<int> p : ch) EXPECT_EQ(*p, expected++);
       EXPECT_EQ(expected, 10);
     }
+    group.wait();
   });
 }
 
@@ -247,6 +256,7 @@ TEST(Chan, FailedTrySendKeepsTheValue) {
 
 TEST(Chan, TryOperations) {
   run_with_procs(4, [] {
+    goro_test::Group group;
     Chan<int> ch(0);
     EXPECT_FALSE(ch.try_send(1));  // nobody receives
     goro::TryRecv<int> status = ch.try_recv_status();
@@ -254,22 +264,24 @@ TEST(Chan, TryOperations) {
     EXPECT_FALSE(status.closed);
 
     Chan<int> received(1);
-    goro::go([ch, received] { received.send(*ch.recv()); });
+    group.go([ch, received] { received.send(*ch.recv()); });
     wait_for_waiters(ch, Queue::kReceivers, 1);
     EXPECT_TRUE(ch.try_send(5));  // a receiver waits: handed over directly
     EXPECT_EQ(received.recv(), 5);
 
-    goro::go([ch] { ch.send(6); });
+    group.go([ch] { ch.send(6); });
     wait_for_waiters(ch, Queue::kSenders, 1);
     EXPECT_EQ(ch.try_recv(), 6);  // a sender waits: taken directly
 
     ch.close();
     EXPECT_TRUE(ch.try_recv_status().closed);
+    group.wait();
   });
 }
 
 TEST(Chan, UnitChannelsCarryOnlySignals) {
   goro::run([] {
+    goro_test::Group group;
     Chan<Unit> buffered(1000);
     for (int i = 0; i < 1000; i++) buffered.send({});
     EXPECT_EQ(buffered.len(), 1000u);
@@ -278,28 +290,32 @@ TEST(Chan, UnitChannelsCarryOnlySignals) {
     EXPECT_FALSE(buffered.try_recv().has_value());
 
     Chan<Unit> done(0);
-    goro::go([done] { done.close(); });
+    group.go([done] { done.close(); });
     EXPECT_EQ(done.recv(), std::nullopt);
+    group.wait();
   });
 }
 
 TEST(Chan, RangeReceivesUntilClosed) {
   goro::run([] {
+    goro_test::Group group;
     Chan<int> ch(4);
-    goro::go([ch] {
+    group.go([ch] {
       for (int i = 1; i <= 100; i++) ch.send(i);
       ch.close();
     });
     int sum = 0;
     for (int v : ch) sum += v;
     EXPECT_EQ(sum, 5050);
+    group.wait();
   });
 }
 
 TEST(Chan, ChannelsOfChannels) {
   goro::run([] {
+    goro_test::Group group;
     Chan<Chan<int>> requests(0);
-    goro::go([requests] {
+    group.go([requests] {
       for (Chan<int> reply : requests) reply.send(42);
     });
     for (int i = 0; i < 10; i++) {
@@ -308,6 +324,7 @@ TEST(Chan, ChannelsOfChannels) {
       EXPECT_EQ(reply.recv(), 42);
     }
     requests.close();
+    group.wait();
   });
 }
 
@@ -338,24 +355,24 @@ TEST_P(ChanStress, EveryValueArrivesOnce) {
   const auto [procs, capacity] = GetParam();
   run_with_procs(procs, [capacity = capacity] {
     constexpr int kProducers = 8, kConsumers = 8, kPerProducer = 5000;
+    goro_test::Group producers, consumers;
     Chan<std::int64_t> ch(capacity);
     Chan<std::int64_t> sums(kConsumers);
-    Chan<Unit> producers_done(kProducers);
     for (int p = 0; p < kProducers; p++) {
-      goro::go([ch, producers_done, p] {
+      producers.go([ch, p] {
         for (int i = 0; i < kPerProducer; i++) ch.send(std::int64_t{p} * kPerProducer + i + 1);
-        producers_done.send({});
       });
     }
     for (int c = 0; c < kConsumers; c++) {
-      goro::go([ch, sums] {
+      consumers.go([ch, sums] {
         std::int64_t sum = 0;
         for (std::int64_t v : ch) sum += v;
         sums.send(sum);
       });
     }
-    for (int p = 0; p < kProducers; p++) producers_done.recv();
+    producers.wait();
     ch.close();
+    consumers.wait();
     std::int64_t total = 0;
     for (int c = 0; c < kConsumers; c++) total += *sums.recv();
     const std::int64_t n = std::int64_t{kProducers} * kPerProducer;

@@ -5,9 +5,15 @@
 // channel's wait queue holds that many waiters, reading the queue under the channel's lock.
 // A queued waiter is past every check it makes before parking, so the test's next step
 // necessarily meets it blocked.
+//
+// Goroutines are started through a Group, which also waits for them: goroutines that are still
+// around when goro::run returns are abandoned (as in Go), and the channel handles their closures
+// hold would then show up as leaks under LeakSanitizer.
 #pragma once
 
 #include <cstddef>
+#include <optional>
+#include <utility>
 
 #include "goro/chan.hpp"
 #include "goro/runtime.hpp"
@@ -26,6 +32,28 @@ void run_with_procs(int procs, F body) {
     body();
   });
 }
+
+// Starts goroutines and waits until each has finished with everything it captured (a
+// sync.WaitGroup made of a channel). REQUIRES: wait() is called before the Group goes away.
+class Group {
+ public:
+  template <class F>
+  void go(F body) {
+    started_++;
+    goro::go([this, body = std::optional<F>(std::move(body))]() mutable {
+      (*body)();
+      body.reset();  // release the captures before reporting, so wait() means "all gone"
+      done_.send({});
+    });
+  }
+  void wait() {
+    for (; started_ > 0; started_--) done_.recv();
+  }
+
+ private:
+  goro::Chan<goro::Unit> done_{0};
+  std::size_t started_ = 0;
+};
 
 enum class Queue { kSenders, kReceivers };
 

@@ -63,6 +63,7 @@ TEST(Select, DefaultRunsOnlyWhenNothingIsReady) {
 
 TEST(Select, SendCaseIntoBufferOrToAWaitingReceiver) {
   run_with_procs(4, [] {
+    goro_test::Group group;
     Chan<int> full(1), buffered(1);
     full.send(0);
     bool sent = false;
@@ -73,18 +74,20 @@ TEST(Select, SendCaseIntoBufferOrToAWaitingReceiver) {
     EXPECT_EQ(buffered.recv(), 2);
 
     Chan<int> unbuffered(0), received(1);
-    goro::go([unbuffered, received] { received.send(*unbuffered.recv()); });
+    group.go([unbuffered, received] { received.send(*unbuffered.recv()); });
     wait_for_waiters(unbuffered, Queue::kReceivers, 1);
     EXPECT_EQ(select(send_case(unbuffered, 3, [] {}), default_case([] {})), 0u);
     EXPECT_EQ(received.recv(), 3);
+    group.wait();
   });
 }
 
 TEST(Select, BlockedSelectIsCompletedByASender) {
   run_with_procs(4, [] {
+    goro_test::Group group;
     Chan<int> a(0), b(0);
     Chan<std::string> result(1);
-    goro::go([a, b, result] {
+    group.go([a, b, result] {
       select(recv_case(a, [&](std::optional<int> v) { result.send("a" + std::to_string(*v)); }),
              recv_case(b, [&](std::optional<int> v) { result.send("b" + std::to_string(*v)); }));
     });
@@ -94,14 +97,16 @@ TEST(Select, BlockedSelectIsCompletedByASender) {
     // The select withdrew from `a`.
     EXPECT_EQ(goro_test::waiters(a, Queue::kReceivers), 0u);
     EXPECT_FALSE(a.try_send(1));
+    group.wait();
   });
 }
 
 TEST(Select, BlockedSelectIsCompletedByAReceiver) {
   run_with_procs(4, [] {
+    goro_test::Group group;
     Chan<int> a(0), b(0);
     Chan<char> result(1);
-    goro::go([a, b, result] {
+    group.go([a, b, result] {
       select(send_case(a, 1, [&] { result.send('a'); }),
              send_case(b, 2, [&] { result.send('b'); }));
     });
@@ -109,11 +114,13 @@ TEST(Select, BlockedSelectIsCompletedByAReceiver) {
     EXPECT_EQ(a.recv(), 1);
     EXPECT_EQ(result.recv(), 'a');
     EXPECT_EQ(goro_test::waiters(b, Queue::kSenders), 0u);
+    group.wait();
   });
 }
 
 TEST(Select, ReceiveFromClosedChannelGetsNullopt) {
   run_with_procs(4, [] {
+    goro_test::Group group;
     Chan<int> closed(1);
     closed.close();
     bool got_nullopt = false;
@@ -123,18 +130,20 @@ TEST(Select, ReceiveFromClosedChannelGetsNullopt) {
     // Closing a channel wakes a select blocked on it.
     Chan<int> ch(0), other(0);
     Chan<bool> result(1);
-    goro::go([ch, other, result] {
+    group.go([ch, other, result] {
       select(recv_case(other, [](std::optional<int>) {}),
              recv_case(ch, [&](std::optional<int> v) { result.send(v.has_value()); }));
     });
     wait_for_waiters(ch, Queue::kReceivers, 1);
     ch.close();
     EXPECT_EQ(result.recv(), false);
+    group.wait();
   });
 }
 
 TEST(Select, SendOnClosedChannelPanics) {
   run_with_procs(4, [] {
+    goro_test::Group group;
     Chan<int> closed(1);
     closed.close();
     EXPECT_THROW(select(send_case(closed, 1, [] {}), default_case([] {})), goro::Panic);
@@ -142,7 +151,7 @@ TEST(Select, SendOnClosedChannelPanics) {
     // ... also when the channel is closed while the select waits.
     Chan<int> ch(0), other(0);
     Chan<std::string> result(1);
-    goro::go([ch, other, result] {
+    group.go([ch, other, result] {
       try {
         select(send_case(ch, 1, [] {}), recv_case(other, [](std::optional<int>) {}));
         result.send("no panic");
@@ -154,6 +163,7 @@ TEST(Select, SendOnClosedChannelPanics) {
     ch.close();
     EXPECT_EQ(result.recv(), "send on closed channel");
     EXPECT_EQ(goro_test::waiters(other, Queue::kReceivers), 0u);
+    group.wait();
   });
 }
 
@@ -206,9 +216,10 @@ TEST(Select, ChoosesUniformlyAmongReadyCases) {
 
 TEST(Select, SameChannelInSeveralCases) {
   run_with_procs(4, [] {
+    goro_test::Group group;
     Chan<int> ch(0);
     Chan<std::size_t> chosen(1);
-    goro::go([ch, chosen] {
+    group.go([ch, chosen] {
       chosen.send(select(recv_case(ch, [](std::optional<int> v) { EXPECT_EQ(v, 1); }),
                          recv_case(ch, [](std::optional<int> v) { EXPECT_EQ(v, 1); })));
     });
@@ -218,12 +229,13 @@ TEST(Select, SameChannelInSeveralCases) {
     EXPECT_EQ(goro_test::waiters(ch, Queue::kReceivers), 0u);
 
     // Sending and receiving on one channel in one select: only another goroutine can match.
-    goro::go([ch, chosen] {
+    group.go([ch, chosen] {
       chosen.send(select(send_case(ch, 2, [] {}), recv_case(ch, [](std::optional<int>) {})));
     });
     wait_for_waiters(ch, Queue::kReceivers, 1);
     EXPECT_EQ(ch.recv(), 2);
     EXPECT_EQ(chosen.recv(), 0u);
+    group.wait();
   });
 }
 
@@ -251,27 +263,20 @@ TEST(Select, MoveOnlyValues) {
 // receiver, and a value a select did not take stays available.
 TEST(Select, ValueNotTakenBySelectStaysInTheChannel) {
   run_with_procs(4, [] {
+    goro_test::Group group;
     for (int round = 0; round < 200; round++) {
       Chan<int> a(0), b(0);
       Chan<int> got(1);
-      goro::go([a, b, got] {
+      group.go([a, b, got] {
         select(recv_case(a, [&](std::optional<int> v) { got.send(*v); }),
                recv_case(b, [&](std::optional<int> v) { got.send(*v); }));
       });
-      Chan<Unit> sent(2);
-      goro::go([a, sent] {
-        a.send(1);
-        sent.send({});
-      });
-      goro::go([b, sent] {
-        b.send(2);
-        sent.send({});
-      });
+      group.go([a] { a.send(1); });
+      group.go([b] { b.send(2); });
       const int first = *got.recv();
       // The other value is still waiting to be received.
       EXPECT_EQ((first == 1 ? b : a).recv(), 3 - first);
-      sent.recv();
-      sent.recv();
+      group.wait();
     }
   });
 }
@@ -284,21 +289,20 @@ class SelectStress : public testing::TestWithParam<int> {};
 TEST_P(SelectStress, SelectsTradingWithSelects) {
   run_with_procs(GetParam(), [] {
     constexpr int kProducers = 4, kConsumers = 4, kPerProducer = 5000;
+    goro_test::Group producers, consumers;
     Chan<std::int64_t> a(0), b(1);
     Chan<Unit> quit(0);
     Chan<std::int64_t> sums(kConsumers);
-    Chan<Unit> producers_done(kProducers);
     for (int p = 0; p < kProducers; p++) {
-      goro::go([=] {
+      producers.go([=] {
         for (int i = 1; i <= kPerProducer; i++) {
           const std::int64_t v = std::int64_t{p} * kPerProducer + i;
           select(send_case(a, v, [] {}), send_case(b, v, [] {}));
         }
-        producers_done.send({});
       });
     }
     for (int c = 0; c < kConsumers; c++) {
-      goro::go([=] {
+      consumers.go([=] {
         std::int64_t sum = 0;
         bool done = false;
         auto take = [&](std::optional<std::int64_t> v) { sum += *v; };
@@ -309,11 +313,12 @@ TEST_P(SelectStress, SelectsTradingWithSelects) {
         sums.send(sum);
       });
     }
-    for (int p = 0; p < kProducers; p++) producers_done.recv();
-    // Producers are done, but b may still hold a value: drain it before stopping consumers.
+    producers.wait();
     quit.close();
+    consumers.wait();
     std::int64_t total = 0;
     for (int c = 0; c < kConsumers; c++) total += *sums.recv();
+    // The consumers may have quit with a value still buffered in b.
     if (std::optional<std::int64_t> left = b.try_recv()) total += *left;
     const std::int64_t n = std::int64_t{kProducers} * kPerProducer;
     EXPECT_EQ(total, n * (n + 1) / 2);
@@ -323,12 +328,13 @@ TEST_P(SelectStress, SelectsTradingWithSelects) {
 // Selects blocked on a channel race with its close; each must see the close exactly once.
 TEST_P(SelectStress, SelectRacingWithClose) {
   run_with_procs(GetParam(), [] {
+    goro_test::Group group;
     for (int round = 0; round < 200; round++) {
       Chan<int> data(0);
       Chan<Unit> stop(0);
       Chan<int> outcome(8);
       for (int g = 0; g < 8; g++) {
-        goro::go([=] {
+        group.go([=] {
           int received = 0;
           bool closed = false;
           while (!closed) {
@@ -343,6 +349,7 @@ TEST_P(SelectStress, SelectRacingWithClose) {
       int received = 0;
       for (int g = 0; g < 8; g++) received += *outcome.recv();
       EXPECT_EQ(received, round % 5);
+      group.wait();
     }
   });
 }
