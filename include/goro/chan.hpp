@@ -88,14 +88,13 @@ inline constexpr ElemOps kElemOps = make_elem_ops<T>();
 
 // A goroutine waiting on one channel (Go: sudog). It lives in the waiting goroutine's frame —
 // goroutine stacks never move — and is linked into the channel's send or receive queue.
-// Every field except `g` is protected by the lock of `chan` while the waiter is queued.
+// While it is queued, its fields are protected by the lock of the channel it waits on.
 struct Waiter {
   rt::G* g = nullptr;
   Waiter* next = nullptr;  // queue links
   Waiter* prev = nullptr;
   // A sender's T to move from, or a receiver's std::optional<T> to fill.
   void* elem = nullptr;
-  hchan* chan = nullptr;
   // Part of a select: whoever completes it must first win g->select_done.
   bool is_select = false;
   // Set by the waker: true if a value was exchanged, false if the channel was closed.

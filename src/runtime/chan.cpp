@@ -17,8 +17,9 @@
 // "not ready" then "not closed" (re-checking readiness if it was closed, so a value sent before
 // the close is never missed). Each pair of observations implies one instant at which the channel
 // was open and not ready, because a channel never reopens and a closed channel never becomes
-// unready for receiving. So a failing try operation on an open channel costs two loads and no
-// lock, and no operation touches the scheduler unless a goroutine must park or be woken.
+// unready for receiving. So a failing try operation on an open channel costs the preemption
+// check (below) and two loads, no lock; and no operation enters the scheduler unless a goroutine
+// must park or be woken, or sysmon asked it to yield.
 //
 // Waiters live in the frames of their goroutines (goroutine stacks never move in goro), so
 // blocking allocates nothing. Rejected: Go's per-P sudog cache, which exists because Go's stacks
@@ -241,7 +242,6 @@ bool chan_send(hchan* c, void* value, bool block) {
   Waiter self;
   self.g = gp;
   self.elem = value;
-  self.chan = c;
   gp->param = nullptr;
   c->sendq.enqueue(&self);
   rt::park(unlock_channel, c, rt::WaitReason::kChanSend);
@@ -291,7 +291,6 @@ RecvStatus chan_recv(hchan* c, void* out, bool block) {
   Waiter self;
   self.g = gp;
   self.elem = out;
-  self.chan = c;
   gp->param = nullptr;
   c->recvq.enqueue(&self);
   rt::park(unlock_channel, c, rt::WaitReason::kChanReceive);

@@ -158,7 +158,6 @@ std::size_t select_go(SelectCase* cases, std::uint16_t* order, std::size_t count
     sc.waiter = Waiter{};
     sc.waiter.g = gp;
     sc.waiter.elem = sc.elem;
-    sc.waiter.chan = sc.chan;
     sc.waiter.is_select = true;
     queue_of(sc).enqueue(&sc.waiter);
   }
