@@ -32,12 +32,19 @@ constexpr std::int64_t kForcePollNs = 10'000'000;
 
 
 bool take_p(P* p, std::uint64_t state) {
+  // Pretend one more M is running while the P changes hands (Go: incidlelocked(-1)), or the M
+  // that loses it could go idle, see nothing running and report a false deadlock.
+  {
+    std::lock_guard<Lock> guard(sched->lock);
+    sched->nmidlelocked--;
+  }
   std::uint64_t expected = state;
-  if (!p->state.compare_exchange_strong(
-          expected, pack_pstate(pstate_epoch(state), PStatus::kIdle), std::memory_order_acq_rel))
-    return false;
-  handoffp(p);
-  return true;
+  bool taken = p->state.compare_exchange_strong(
+      expected, pack_pstate(pstate_epoch(state), PStatus::kIdle), std::memory_order_acq_rel);
+  if (taken) handoffp(p);
+  std::lock_guard<Lock> guard(sched->lock);
+  sched->nmidlelocked++;
+  return taken;
 }
 
 // Returns how many Ps were retaken.

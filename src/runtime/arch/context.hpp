@@ -101,6 +101,9 @@ inline void sanitizer_after_switch(SanitizerFiber& self) {
 // Sets up `fiber` for a goroutine stack [lo, lo + size).
 inline void sanitizer_fiber_init(SanitizerFiber& fiber, void* lo, std::size_t size) {
 #if GORO_ASAN
+  // A reused stack still carries the shadow of frames that never returned (the previous
+  // goroutine's last switch); g++'s ASan does not clear it for new locals.
+  __asan_unpoison_memory_region(lo, size);
   fiber.stack_lo = lo;
   fiber.stack_size = size;
 #endif
