@@ -18,7 +18,9 @@
 #   ANCHORS_OUT=~/.cache/goro-anchors   where the anchors' scripts put their binaries
 #   OUT=build-bench/compare-<UTC time>  raw.txt (every output line), stderr.txt (diagnostics),
 #                     rusage.txt (peak RSS, page faults, wall time per process), table.md
-#   TIMEOUT=600       seconds per process; goro runs get SIGQUIT (a goroutine dump) on timeout
+#   TIMEOUT=600       seconds per reference process (Boost.Fiber's skynet or ring can take minutes)
+#   GORO_TIMEOUT=120  seconds per goro process (none takes more than ~15 s); on timeout it gets
+#                     SIGQUIT and writes a goroutine dump to stderr.txt
 #   JOBS=1            ninja -j for building goro
 #
 # Exit status: non-zero if a build failed or any run failed its check, crashed or timed out
@@ -33,6 +35,7 @@ ANCHORS="${ANCHORS:-$repo/../shared/anchors}"
 ANCHORS_OUT="${ANCHORS_OUT:-${XDG_CACHE_HOME:-$HOME/.cache}/goro-anchors}"
 OUT="${OUT:-$repo/build-bench/compare-$(date -u +%Y%m%dT%H%M%SZ)}"
 TIMEOUT="${TIMEOUT:-600}"
+GORO_TIMEOUT="${GORO_TIMEOUT:-120}"
 JOBS="${JOBS:-1}"
 export ANCHORS_OUT
 
@@ -47,6 +50,10 @@ cmake -S "$repo" -B "$repo/build-bench" -G Ninja -DCMAKE_BUILD_TYPE=Release \
   die "cmake failed"
 ninja -C "$repo/build-bench" -j"$JOBS" goro_workloads >&2 || die "building goro_workloads failed"
 goro_bin="$repo/build-bench/bench/goro_workloads"
+# What was measured: the commit, plus "+dirty" if the runtime's sources had local changes.
+goro_rev="$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+[ -n "$(git -C "$repo" status --porcelain -- src include CMakeLists.txt 2>/dev/null)" ] &&
+  goro_rev="$goro_rev+dirty"
 
 echo "building the Go anchor (into $ANCHORS_OUT/go-bin)" >&2
 command -v go >/dev/null || die "go not found (apt-get install golang-go)"
@@ -68,11 +75,12 @@ raw="$OUT/raw.txt" errs="$OUT/stderr.txt" rusage="$OUT/rusage.txt" failures="$OU
 have_time=0
 command -v time >/dev/null && env time -f x true 2>/dev/null && have_time=1
 
-# run_one IMPL WORKLOAD PROCS SIGNAL CMD...: one process; stdout to raw, stderr to errs.
+# run_one IMPL WORKLOAD PROCS SIGNAL LIMIT CMD...: one process, killed with SIGNAL after LIMIT
+# seconds; stdout to raw, stderr to errs.
 run_one() {
-  local impl="$1" w="$2" p="$3" sig="$4" rc
-  shift 4
-  local wrap=(timeout -s "$sig" -k 10 "$TIMEOUT")
+  local impl="$1" w="$2" p="$3" sig="$4" limit="$5" rc
+  shift 5
+  local wrap=(timeout -s "$sig" -k 10 "$limit")
   if [ "$have_time" = 1 ]; then
     wrap=(env time -a -o "$rusage"
       -f "rusage workload=$w impl=$impl procs=$p maxrss_kib=%M minflt=%R wall_s=%e" "${wrap[@]}")
@@ -82,7 +90,7 @@ run_one() {
   rc=$?
   if [ "$rc" != 0 ]; then
     local why="exit $rc"
-    [ "$rc" = 124 ] && why="timed out after ${TIMEOUT}s"
+    [ "$rc" = 124 ] && why="timed out after ${limit}s"
     echo "FAILED: run=$run workload=$w impl=$impl procs=$p ($why; see $errs)" | tee -a "$failures" >&2
   fi
 }
@@ -92,10 +100,11 @@ for run in $(seq 1 "$RUNS"); do
   for p in $PROCS; do
     for w in $WORKLOADS; do
       echo "run $run/$RUNS procs=$p $w ($(($(date +%s) - start))s)" >&2
-      run_one goro "$w" "$p" QUIT "$goro_bin" -w "$w" -procs "$p"
-      run_one go "$w" "$p" TERM env GOMAXPROCS="$p" "$go_bin" -w "$w"
+      run_one goro "$w" "$p" QUIT "$GORO_TIMEOUT" "$goro_bin" -w "$w" -procs "$p"
+      run_one go "$w" "$p" TERM "$TIMEOUT" env GOMAXPROCS="$p" "$go_bin" -w "$w"
       # Boost.Fiber has no select (WORKLOADS.md).
-      [ "$w" != select ] && run_one boost-fiber "$w" "$p" TERM "$bf_bin" -w "$w" -procs "$p"
+      [ "$w" != select ] &&
+        run_one boost-fiber "$w" "$p" TERM "$TIMEOUT" "$bf_bin" -w "$w" -procs "$p"
     done
   done
 done
@@ -151,7 +160,8 @@ END {
 }' "$raw" >"$OUT/table.md"
 
 {
-  echo "Medians of $RUNS runs ($(date -u +%Y-%m-%d), $(nproc) CPUs; RUNS=$RUNS PROCS=\"$PROCS\" WORKLOADS=\"$WORKLOADS\")."
+  echo "Medians of $RUNS runs ($(date -u +%Y-%m-%d), $(nproc) CPUs, goro $goro_rev;" \
+    "RUNS=$RUNS PROCS=\"$PROCS\" WORKLOADS=\"$WORKLOADS\")."
   echo
   cat "$OUT/table.md"
   if [ -s "$failures" ]; then
