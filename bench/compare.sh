@@ -59,7 +59,7 @@ echo "building the Go anchor (into $ANCHORS_OUT/go-bin)" >&2
 command -v go >/dev/null || die "go not found (apt-get install golang-go)"
 mkdir -p "$ANCHORS_OUT/go-bin"
 # Module mode, standard library only, as anchors/go/run.sh builds it: nothing is downloaded.
-(cd "$ANCHORS/go" && GO111MODULE=on GOPROXY=off GOFLAGS= GOTOOLCHAIN=local \
+(cd "$ANCHORS/go" && GO111MODULE=on GOPROXY=off GOFLAGS='' GOTOOLCHAIN=local \
   go build -o "$ANCHORS_OUT/go-bin/bench" ./bench) || die "go build failed"
 go_bin="$ANCHORS_OUT/go-bin/bench"
 
