@@ -119,6 +119,7 @@ struct CommandSpec {
 
   // Derived when the table is built.
   std::string full_name = {};  // "object|encoding"
+  std::size_t ordinal = 0;     // position in CommandTable::all() (indexes per-command stats)
   int legacy_first_key = 0;
   int legacy_last_key = 0;  // absolute index, or negative (from the end)
   int legacy_key_step = 0;
@@ -141,6 +142,8 @@ class CommandTable {
   static const CommandTable& instance();
 
   std::span<const CommandSpec> commands() const { return commands_; }
+  // Every command and subcommand, containers before their subcommands; all()[c.ordinal] == &c.
+  std::span<const CommandSpec* const> all() const { return all_; }
   // Case-insensitive lookup of a top-level command.
   const CommandSpec* find(std::string_view name) const;
   // Case-insensitive lookup of a subcommand of a container.
@@ -161,6 +164,7 @@ class CommandTable {
  private:
   CommandTable();
   std::vector<CommandSpec> commands_;
+  std::vector<const CommandSpec*> all_;
 };
 
 }  // namespace gorodis

@@ -2,8 +2,10 @@
 //
 // Handlers live in one file per family, like Redis: keys.cpp (db.c commands), expire.cpp,
 // t_string.cpp, bitops.cpp, dump.cpp (DUMP/RESTORE), server_commands.cpp (connection and
-// server commands, OBJECT, MEMORY, COMMAND). A handler runs with its keys' shard locks held
-// (unless its table entry says LockPolicy::kManual) and writes exactly one reply.
+// server commands, OBJECT, MEMORY, COMMAND), networking.cpp (AUTH, QUIT, RESET, CLIENT),
+// server_admin.cpp (INFO, CONFIG, LASTSAVE, SHUTDOWN, DEBUG), slowlog.cpp (SLOWLOG). A handler runs
+// with its keys' shard locks held (unless its table entry says LockPolicy::kManual) and writes
+// exactly one reply.
 #pragma once
 
 namespace gorodis {
@@ -78,6 +80,20 @@ void ping_command(CommandContext& ctx);
 void echo_command(CommandContext& ctx);
 void select_command(CommandContext& ctx);
 void hello_command(CommandContext& ctx);
+void auth_command(CommandContext& ctx);
+void quit_command(CommandContext& ctx);
+void reset_command(CommandContext& ctx);
+void client_id_command(CommandContext& ctx);
+void client_info_command(CommandContext& ctx);
+void client_list_command(CommandContext& ctx);
+void client_kill_command(CommandContext& ctx);
+void client_getname_command(CommandContext& ctx);
+void client_setname_command(CommandContext& ctx);
+void client_pause_command(CommandContext& ctx);
+void client_unpause_command(CommandContext& ctx);
+void client_no_evict_command(CommandContext& ctx);
+void client_reply_command(CommandContext& ctx);
+void client_help_command(CommandContext& ctx);
 
 // server
 void swapdb_command(CommandContext& ctx);
@@ -95,5 +111,17 @@ void command_list_command(CommandContext& ctx);
 void command_docs_command(CommandContext& ctx);
 void command_count_command(CommandContext& ctx);
 void command_help_command(CommandContext& ctx);
+void info_command(CommandContext& ctx);
+void config_get_command(CommandContext& ctx);
+void config_set_command(CommandContext& ctx);
+void config_resetstat_command(CommandContext& ctx);
+void config_help_command(CommandContext& ctx);
+void slowlog_get_command(CommandContext& ctx);
+void slowlog_len_command(CommandContext& ctx);
+void slowlog_reset_command(CommandContext& ctx);
+void slowlog_help_command(CommandContext& ctx);
+void lastsave_command(CommandContext& ctx);
+void shutdown_command(CommandContext& ctx);
+void debug_command(CommandContext& ctx);
 
 }  // namespace gorodis

@@ -65,6 +65,7 @@ Entry* Db::lookup(std::string_view key, std::int64_t now_ms) {
   Entry* entry = shard.keys.find(key, hash);
   if (entry == nullptr) return nullptr;
   if (is_expired(*entry, now_ms)) {
+    ++shard.expired;
     remove(key);
     return nullptr;
   }

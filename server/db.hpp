@@ -24,13 +24,14 @@
 #include <vector>
 
 #include "dict.hpp"
+#include "goro/sync.hpp"
 #include "object.hpp"
 
 namespace gorodis {
 
-// The lock guarding one shard. Becomes goro::Mutex (include/goro/sync.hpp) once it lands, so
-// that a goroutine waiting for a shard parks instead of blocking its thread.
-using ShardMutex = std::mutex;
+// The lock guarding one shard: a goroutine waiting for a shard parks instead of blocking its
+// thread. Contended locking therefore REQUIRES running in a goroutine (inside goro::run).
+using ShardMutex = goro::Mutex;
 
 struct Shard {
   ShardMutex mutex;
@@ -39,6 +40,8 @@ struct Shard {
   std::vector<Entry*> volatile_keys;
   // Incremented by every modification of a key in this shard (WATCH compares it).
   std::uint64_t version = 0;
+  // Keys deleted because their TTL passed, lazily or by active expiry (INFO expired_keys).
+  std::uint64_t expired = 0;
   std::mt19937_64 rng{0x9e3779b97f4a7c15ULL};
 };
 

@@ -155,19 +155,22 @@ void persist_command(CommandContext& ctx) {
   ctx.reply.integer(entry != nullptr && ctx.db().remove_expire(*entry) ? 1 : 0);
 }
 
-ActiveExpireStats Server::active_expire_cycle(std::chrono::microseconds budget) {
+ActiveExpireStats Server::active_expire_cycle(std::chrono::microseconds budget, std::size_t group,
+                                              std::size_t groups) {
   constexpr std::size_t kKeysPerSample = 20;
   constexpr std::size_t kRepeatAbovePercent = 25;
   constexpr std::size_t kSamplesBetweenClockChecks = 16;
   const auto deadline = std::chrono::steady_clock::now() + budget;
   ActiveExpireStats stats;
-  std::lock_guard cursor_lock(expire_cursor_mutex_);
   const std::size_t shards_per_db = std::size_t{1} << config_.shard_bits;
   const std::size_t total_shards = dbs_.size() * shards_per_db;
+  // The group's shards are group, group + groups, ...; its cursor counts them.
+  const std::size_t group_shards = (total_shards - group + groups - 1) / groups;
+  std::size_t& cursor = expire_cursors_[group];
   std::size_t samples = 0;
-  for (std::size_t visited = 0; visited < total_shards; ++visited) {
-    std::size_t slot = expire_cursor_;
-    expire_cursor_ = (expire_cursor_ + 1) % total_shards;
+  for (std::size_t visited = 0; visited < group_shards; ++visited) {
+    std::size_t slot = group + cursor * groups;
+    cursor = (cursor + 1) % group_shards;
     Db& db = *dbs_[slot / shards_per_db];
     Shard& shard = db.shard(slot % shards_per_db);
     std::lock_guard lock(shard.mutex);
@@ -178,6 +181,7 @@ ActiveExpireStats Server::active_expire_cycle(std::chrono::microseconds budget) 
       for (std::size_t i = 0; i < sampled && !shard.volatile_keys.empty(); ++i) {
         Entry* entry = shard.volatile_keys[shard.rng() % shard.volatile_keys.size()];
         if (db.is_expired(*entry, now_ms)) {
+          ++shard.expired;
           db.remove(std::string(entry->key));
           ++expired;
         }

@@ -10,6 +10,8 @@
 #include <cctype>
 #include <climits>
 
+#include "config.hpp"
+#include "slowlog.hpp"
 #include "util.hpp"
 
 namespace gorodis {
@@ -20,12 +22,52 @@ std::int64_t system_unix_micros() {
       .count();
 }
 
-Server::Server(ServerConfig config, UnixMicrosClock clock)
-    : config_(config), clock_(std::move(clock)) {
+Server::Server(ServerConfig config, UnixMicrosClock clock, std::unique_ptr<Settings> settings)
+    : config_(config),
+      clock_(std::move(clock)),
+      settings_(settings ? std::move(settings) : std::make_unique<Settings>()),
+      expire_cursors_(static_cast<std::size_t>(config.databases) << config.shard_bits),
+      stats_(CommandTable::instance().all().size()),
+      slowlog_(std::make_unique<Slowlog>()),
+      start_time_us_(clock_()) {
   dbs_.reserve(static_cast<std::size_t>(config_.databases));
   for (int i = 0; i < config_.databases; ++i) {
     dbs_.push_back(std::make_unique<Db>(i, config_.shard_bits));
   }
+}
+
+Server::~Server() = default;
+
+bool ClientRegistry::add(ClientState& client, std::size_t limit) {
+  std::lock_guard lock(mutex_);
+  if (clients_.size() >= limit) return false;
+  clients_.emplace(client.id, &client);
+  count_.store(clients_.size(), std::memory_order_relaxed);
+  return true;
+}
+
+void ClientRegistry::remove(ClientState& client) {
+  std::lock_guard lock(mutex_);
+  clients_.erase(client.id);
+  count_.store(clients_.size(), std::memory_order_relaxed);
+}
+
+void ServerStats::reset() {
+  for (auto* counter : {&connections_received, &rejected_connections, &net_input_bytes,
+                        &net_output_bytes, &error_replies, &unknown_commands}) {
+    counter->store(0, std::memory_order_relaxed);
+  }
+  for (CommandStats& command : commands) {
+    for (auto* counter : {&command.calls, &command.usec, &command.rejected, &command.failed}) {
+      counter->store(0, std::memory_order_relaxed);
+    }
+  }
+}
+
+bool PauseState::blocks(const CommandSpec& command, std::int64_t now_ms) const {
+  int current = mode.load(std::memory_order_acquire);
+  if (current == kNone || now_ms >= end_ms.load(std::memory_order_acquire)) return false;
+  return current == kAll || (command.flags & kWrite) != 0;
 }
 
 namespace {
@@ -74,22 +116,48 @@ void Server::execute(ClientState& client, std::span<const std::string_view> argv
     const CommandSpec* container = table.find(argv[0]);
     reply.error(container != nullptr ? unknown_subcommand_message(container->name, argv[1])
                                      : unknown_command_message(argv));
+    stats_.unknown_commands.fetch_add(1, std::memory_order_relaxed);
+    stats_.error_replies.fetch_add(1, std::memory_order_relaxed);
     return;
   }
-  if (!command->arity_ok(argv.size())) {
-    reply.error(arity_error_message(command->full_name));
+  CommandStats& stats = stats_.commands[command->ordinal];
+  client.last_command.store(command, std::memory_order_relaxed);
+  if (!command->arity_ok(argv.size()) || (!client.authenticated && !(command->flags & kNoAuth))) {
+    reply.error(command->arity_ok(argv.size()) ? errors::kNoAuth
+                                               : arity_error_message(command->full_name));
+    stats.rejected.fetch_add(1, std::memory_order_relaxed);
+    stats_.error_replies.fetch_add(1, std::memory_order_relaxed);
     return;
   }
-  CommandContext ctx{*this, client, argv, reply, *command, clock_() / 1000};
-  ShardLocks locks;
-  if (command->locking == LockPolicy::kKeyShards && command->has_keys()) {
-    Db& db = ctx.db();
-    for (const KeyReference& key : CommandTable::keys_of(*command, argv)) {
-      locks.add_key(db, argv[key.position]);
+  const std::size_t reply_start = reply.buffer().size();
+  const std::int64_t start_us = clock_();
+  const auto started = std::chrono::steady_clock::now();
+  {
+    CommandContext ctx{*this, client, argv, reply, *command, start_us / 1000};
+    ShardLocks locks;
+    if (command->locking == LockPolicy::kKeyShards && command->has_keys()) {
+      Db& db = ctx.db();
+      for (const KeyReference& key : CommandTable::keys_of(*command, argv)) {
+        locks.add_key(db, argv[key.position]);
+      }
+      locks.lock();
     }
-    locks.lock();
+    command->handler(ctx);
   }
-  command->handler(ctx);
+  const std::int64_t duration_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                                       std::chrono::steady_clock::now() - started)
+                                       .count();
+  stats.calls.fetch_add(1, std::memory_order_relaxed);
+  stats.usec.fetch_add(static_cast<std::uint64_t>(duration_us), std::memory_order_relaxed);
+  if (reply.buffer().size() > reply_start && reply.buffer()[reply_start] == '-') {
+    stats.failed.fetch_add(1, std::memory_order_relaxed);
+    stats_.error_replies.fetch_add(1, std::memory_order_relaxed);
+  }
+  const long long slower_than = settings_->slowlog_log_slower_than.load(std::memory_order_relaxed);
+  if (slower_than >= 0 && duration_us >= slower_than && !(command->flags & kSkipSlowlog)) {
+    slowlog_->record(argv, start_us / 1000000, duration_us, client.addr, client.name,
+                     static_cast<std::size_t>(settings_->slowlog_max_len.load()));
+  }
 }
 
 std::optional<long long> integer_argument(CommandContext& ctx, std::size_t index,

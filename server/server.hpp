@@ -3,8 +3,13 @@
 // A connection owns a ClientState and a RequestParser; for each parsed command it calls
 // Server::execute(client, argv, reply) and writes reply.buffer() to the socket. execute() is
 // safe to call from many threads/goroutines at once: it resolves the command in the
-// CommandTable, checks arity, locks the shards of the command's keys (ShardLocks, global
-// order), runs the handler and unlocks. Commands of independent shards run in parallel.
+// CommandTable, checks arity and authentication, locks the shards of the command's keys
+// (ShardLocks, global order), runs the handler and unlocks, then accounts the call (INFO
+// commandstats, SLOWLOG). Commands of independent shards run in parallel.
+//
+// Besides the keyspace, the Server holds what every connection shares: the run-time Settings,
+// the ClientRegistry, statistics, the slow log and the CLIENT PAUSE state. The connection
+// layer (networking.cpp) owns the sockets; nothing here does I/O.
 //
 // Time: Redis evaluates all expiry decisions of one command against a single snapshot of the
 // clock, taken when the command starts; CommandContext::now_ms is that snapshot. The clock is
@@ -15,6 +20,8 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -25,9 +32,13 @@
 
 #include "command_table.hpp"
 #include "db.hpp"
+#include "goro/sync.hpp"
 #include "resp.hpp"
 
 namespace gorodis {
+
+class Settings;
+class Slowlog;
 
 struct ServerConfig {
   int databases = 16;
@@ -37,12 +48,92 @@ struct ServerConfig {
   bool rdb_compression = true;  // LZF-compress long strings in DUMP payloads (rdbcompression)
 };
 
-// Per-connection state that commands read or change.
+// What CLIENT REPLY asked for: replies dropped for good (kOff) or for the next command only
+// (kSkipNext set by CLIENT REPLY SKIP, becoming kSkip for the command after it).
+enum class ReplyMode { kOn, kOff, kSkipNext, kSkip };
+
+// Per-connection state that commands read or change. The owning goroutine reads its fields
+// freely; other goroutines (CLIENT LIST, CLIENT KILL, INFO) see a client only through the
+// ClientRegistry and read the shared fields under info_mutex, which is why the owner changes
+// db_index, protocol, name and no_evict only under it (see ClientState::update).
 struct ClientState {
   std::uint64_t id = 0;
   int db_index = 0;
   int protocol = 2;  // RESP version, changed by HELLO
   std::string name;
+  bool no_evict = false;
+  bool authenticated = true;
+  ReplyMode reply_mode = ReplyMode::kOn;
+  bool close_after_reply = false;  // QUIT, CLIENT KILL of oneself: close once the reply is out
+
+  // Connection facts fixed when it is accepted (empty for in-process clients).
+  std::string addr;
+  std::string laddr;
+  std::int64_t created_ms = 0;
+  // Kept current by the connection goroutine for others to read.
+  std::atomic<std::int64_t> last_interaction_ms{0};
+  std::atomic<const CommandSpec*> last_command{nullptr};
+  std::atomic<std::size_t> query_buffer_bytes{0};
+  // Closes the connection from another goroutine (CLIENT KILL); empty for in-process clients.
+  std::function<void()> kill;
+  mutable goro::Mutex info_mutex;
+
+  // Runs `change` (which modifies shared fields) under info_mutex.
+  template <class F>
+  void update(F change) {
+    std::lock_guard lock(info_mutex);
+    change();
+  }
+};
+
+// Every connected client, by id (the order CLIENT LIST shows).
+class ClientRegistry {
+ public:
+  // Registers `client` unless `limit` clients are already registered.
+  bool add(ClientState& client, std::size_t limit);
+  void remove(ClientState& client);
+  std::size_t size() const { return count_.load(std::memory_order_relaxed); }
+  // Calls visit(ClientState&) for each client with the registry locked: a client cannot go
+  // away meanwhile. `visit` must not park for long (it blocks connects and disconnects).
+  template <class F>
+  void for_each(F visit) {
+    std::lock_guard lock(mutex_);
+    for (auto& [id, client] : clients_) visit(*client);
+  }
+
+ private:
+  goro::Mutex mutex_;
+  std::map<std::uint64_t, ClientState*> clients_;
+  std::atomic<std::size_t> count_{0};
+};
+
+// Counters behind INFO stats and INFO commandstats (reset by CONFIG RESETSTAT).
+struct CommandStats {
+  std::atomic<std::uint64_t> calls{0};
+  std::atomic<std::uint64_t> usec{0};
+  std::atomic<std::uint64_t> rejected{0};  // refused before running (arity, NOAUTH)
+  std::atomic<std::uint64_t> failed{0};    // ran and replied an error
+};
+
+struct ServerStats {
+  explicit ServerStats(std::size_t commands) : commands(commands) {}
+  std::atomic<std::uint64_t> connections_received{0};
+  std::atomic<std::uint64_t> rejected_connections{0};
+  std::atomic<std::uint64_t> net_input_bytes{0};
+  std::atomic<std::uint64_t> net_output_bytes{0};
+  std::atomic<std::uint64_t> error_replies{0};
+  std::atomic<std::uint64_t> unknown_commands{0};
+  std::vector<CommandStats> commands;  // by CommandSpec::ordinal
+  void reset();
+};
+
+// CLIENT PAUSE: until `end_ms`, commands of normal clients wait (all of them, or only writes).
+struct PauseState {
+  enum Mode { kNone = 0, kWrite = 1, kAll = 2 };
+  std::atomic<int> mode{kNone};
+  std::atomic<std::int64_t> end_ms{0};
+  // Whether `command` must wait now.
+  bool blocks(const CommandSpec& command, std::int64_t now_ms) const;
 };
 
 using UnixMicrosClock = std::function<std::int64_t()>;
@@ -56,31 +147,49 @@ struct ActiveExpireStats {
 
 class Server {
  public:
-  explicit Server(ServerConfig config = {}, UnixMicrosClock clock = system_unix_micros);
+  explicit Server(ServerConfig config = {}, UnixMicrosClock clock = system_unix_micros,
+                  std::unique_ptr<Settings> settings = nullptr);
+  ~Server();
 
   // Runs one command and appends exactly one reply to `reply` (which must use the client's
   // protocol; HELLO switches both). `argv` must not be empty.
   void execute(ClientState& client, std::span<const std::string_view> argv, ReplyBuilder& reply);
 
-  // One active expiry pass (Redis activeExpireCycle): for each database shard in turn, samples
-  // keys with a TTL, deletes the expired ones and repeats while more than 25% of a sample was
-  // expired, until `budget` is spent. Resumes where the previous pass stopped. Meant to be
-  // called periodically by a background goroutine.
-  ActiveExpireStats active_expire_cycle(std::chrono::microseconds budget);
+  // One active expiry pass (Redis activeExpireCycle) over shard group `group` of `groups` (the
+  // shards whose global index is group modulo groups): for each shard in turn, samples keys
+  // with a TTL, deletes the expired ones and repeats while more than 25% of a sample was
+  // expired, until `budget` is spent. Resumes where the group's previous pass stopped. Meant to
+  // be called periodically by one background goroutine per group (at most one caller per group
+  // at a time; `groups` at most the total shard count and the same on every call).
+  ActiveExpireStats active_expire_cycle(std::chrono::microseconds budget, std::size_t group = 0,
+                                        std::size_t groups = 1);
 
   Db& db(int index) { return *dbs_[static_cast<std::size_t>(index)]; }
   int database_count() const { return static_cast<int>(dbs_.size()); }
   const ServerConfig& config() const { return config_; }
   std::int64_t now_us() const { return clock_(); }
   std::uint64_t next_client_id() { return next_client_id_.fetch_add(1) + 1; }
+  // Run-time configuration (CONFIG GET/SET, the config file and command line).
+  Settings& settings() { return *settings_; }
+  ServerStats& stats() { return stats_; }
+  ClientRegistry& clients() { return clients_; }
+  Slowlog& slowlog() { return *slowlog_; }
+  PauseState& pause() { return pause_; }
+  std::int64_t start_time_us() const { return start_time_us_; }
 
  private:
   ServerConfig config_;
   UnixMicrosClock clock_;
+  std::unique_ptr<Settings> settings_;
   std::vector<std::unique_ptr<Db>> dbs_;
   std::atomic<std::uint64_t> next_client_id_{0};
-  std::mutex expire_cursor_mutex_;
-  std::size_t expire_cursor_ = 0;  // next (db * shards + shard) for active expiry
+  // Per shard group: how many of its shards active expiry has visited (it resumes there).
+  std::vector<std::size_t> expire_cursors_;
+  ServerStats stats_;
+  ClientRegistry clients_;
+  std::unique_ptr<Slowlog> slowlog_;
+  PauseState pause_;
+  std::int64_t start_time_us_;
 };
 
 // What a handler sees.
@@ -111,6 +220,11 @@ inline constexpr std::string_view kBusyKey = "BUSYKEY Target key name already ex
 inline constexpr std::string_view kStringTooLong =
     "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
 inline constexpr std::string_view kBitOffset = "ERR bit offset is not an integer or out of range";
+inline constexpr std::string_view kBadClientName =
+    "ERR Client names cannot contain spaces, newlines or special characters.";
+inline constexpr std::string_view kNoAuth = "NOAUTH Authentication required.";
+inline constexpr std::string_view kWrongPass =
+    "WRONGPASS invalid username-password pair or user is disabled.";
 }  // namespace errors
 
 // Shared argument helpers. Each returns nullopt/false after replying with the error.
@@ -123,6 +237,20 @@ std::optional<int> int_argument(CommandContext& ctx, std::size_t index,
 // "ERR wrong number of arguments for '<full name>' command".
 void reply_arity_error(CommandContext& ctx);
 std::string arity_error_message(std::string_view full_name);
+// Whether user/password may log in: the only user is "default", whose password is
+// requirepass (any password when none is set). Constant-time in the password.
+bool check_credentials(Server& server, std::string_view user, std::string_view password);
+// Starts the background goroutines (server_admin.cpp): one active-expiry loop per shard group
+// (GOMAXPROCS groups) and the INFO ops/sec sampler. REQUIRES: inside goro::run.
+void start_server_cron(Server& server);
+// Logs `reason`, removes the Unix socket file and ends the process (SHUTDOWN, SIGTERM).
+[[noreturn]] void shutdown_server(Server& server, std::string_view reason);
+
+// CLIENT SETNAME / HELLO SETNAME: only printable ASCII without spaces.
+bool valid_client_name(std::string_view name);
+// Redis addReplyHelp: "<CONTAINER> <subcommand> ...", the lines, then HELP's own entry.
+void reply_help(CommandContext& ctx, std::string_view container,
+                std::initializer_list<std::string_view> lines);
 // "ERR invalid expire time in '<name>' command".
 void reply_invalid_expire(CommandContext& ctx);
 

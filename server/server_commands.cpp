@@ -19,18 +19,6 @@ namespace {
 
 constexpr std::string_view kCompatibleVersion = "7.0.15";
 
-// Redis addReplyHelp: a header line, the lines, then HELP's own entry; all status replies.
-void reply_help(CommandContext& ctx, std::string_view container,
-                std::initializer_list<std::string_view> lines) {
-  ctx.reply.array_header(lines.size() + 3);
-  std::string header(container);
-  header.append(" <subcommand> [<arg> [value] [opt] ...]. Subcommands are:");
-  ctx.reply.simple_string(header);
-  for (std::string_view line : lines) ctx.reply.simple_string(line);
-  ctx.reply.simple_string("HELP");
-  ctx.reply.simple_string("    Prints this help.");
-}
-
 std::optional<int> db_index_argument(CommandContext& ctx, std::size_t index,
                                      std::string_view error = errors::kNotInteger) {
   auto id = int_argument(ctx, index, error);
@@ -99,6 +87,17 @@ Entry* introspected_key(CommandContext& ctx) {
 
 }  // namespace
 
+void reply_help(CommandContext& ctx, std::string_view container,
+                std::initializer_list<std::string_view> lines) {
+  ctx.reply.array_header(lines.size() + 3);
+  std::string header(container);
+  header.append(" <subcommand> [<arg> [value] [opt] ...]. Subcommands are:");
+  ctx.reply.simple_string(header);
+  for (std::string_view line : lines) ctx.reply.simple_string(line);
+  ctx.reply.simple_string("HELP");
+  ctx.reply.simple_string("    Prints this help.");
+}
+
 void ping_command(CommandContext& ctx) {
   if (ctx.argc() > 2) {
     reply_arity_error(ctx);
@@ -116,7 +115,7 @@ void echo_command(CommandContext& ctx) {
 void select_command(CommandContext& ctx) {
   auto id = db_index_argument(ctx, 1);
   if (!id) return;
-  ctx.client.db_index = *id;
+  ctx.client.update([&] { ctx.client.db_index = *id; });
   ctx.reply.ok();
 }
 
@@ -189,14 +188,11 @@ void hello_command(CommandContext& ctx) {
     protocol = static_cast<int>(*version);
   }
   std::optional<std::string_view> name;
+  std::optional<std::pair<std::string_view, std::string_view>> credentials;
   for (std::size_t j = next; j < ctx.argc(); ++j) {
     std::size_t more = ctx.argc() - 1 - j;
     if (iequals(ctx.argv[j], "auth") && more >= 2) {
-      // No ACL users exist yet: like Redis's default "nopass" user, any password is accepted.
-      if (ctx.argv[j + 1] != "default") {
-        ctx.reply.error("WRONGPASS invalid username-password pair or user is disabled.");
-        return;
-      }
+      credentials.emplace(ctx.argv[j + 1], ctx.argv[j + 2]);
       j += 2;
     } else if (iequals(ctx.argv[j], "setname") && more >= 1) {
       name = ctx.argv[++j];
@@ -205,16 +201,28 @@ void hello_command(CommandContext& ctx) {
       return;
     }
   }
-  if (name) {
-    for (char c : *name) {
-      if (c < '!' || c > '~') {
-        ctx.reply.error("ERR Client names cannot contain spaces, newlines or special characters.");
-        return;
-      }
+  if (credentials) {
+    if (!check_credentials(ctx.server, credentials->first, credentials->second)) {
+      ctx.reply.error(errors::kWrongPass);
+      return;
     }
-    ctx.client.name = std::string(*name);
+    ctx.client.authenticated = true;
   }
-  ctx.client.protocol = protocol;
+  if (!ctx.client.authenticated) {
+    ctx.reply.error(
+        "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO "
+        "<proto> AUTH <user> <pass> option can be used to authenticate the client and select "
+        "the RESP protocol version at the same time");
+    return;
+  }
+  if (name && !valid_client_name(*name)) {
+    ctx.reply.error(errors::kBadClientName);
+    return;
+  }
+  ctx.client.update([&] {
+    if (name) ctx.client.name = std::string(*name);
+    ctx.client.protocol = protocol;
+  });
   ctx.reply.set_protocol(protocol);
   ReplyBuilder& reply = ctx.reply;
   reply.map_header(7);

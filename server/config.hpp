@@ -1,0 +1,95 @@
+// config.hpp — gorodis's run-time configuration: one table of parameters, like Redis's config.c,
+// behind the config file, the command line and CONFIG GET/SET.
+//
+// Settings holds every parameter's current value. Values read on hot paths (timeout,
+// maxclients, slowlog thresholds) are atomics; strings sit behind a small mutex and are copied
+// out. Settings itself is what CONFIG SET changes, so it lives as long as the Server.
+//
+// The parameter table (config.cpp) says, per name, how to parse, validate, show and apply a
+// value and whether it can change at run time; loading a file, the command line (`--port 7000`
+// becomes the config line `port 7000`, appended after the file like redis-server does) and
+// CONFIG SET all go through it, so they accept exactly the same values and report Redis's error
+// texts.
+#pragma once
+
+#include <atomic>
+#include <mutex>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace gorodis {
+
+enum class LogLevel { kDebug = 0, kVerbose = 1, kNotice = 2, kWarning = 3 };
+
+// A value copied in and out under a mutex (held only for the copy, never across a park).
+template <class T>
+class Guarded {
+ public:
+  explicit Guarded(T value = {}) : value_(std::move(value)) {}
+  T get() const {
+    std::lock_guard lock(mutex_);
+    return value_;
+  }
+  void set(T value) {
+    std::lock_guard lock(mutex_);
+    value_ = std::move(value);
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  T value_;
+};
+
+class Settings {
+ public:
+  // Immutable once the server runs.
+  std::atomic<long long> port{6379};
+  Guarded<std::vector<std::string>> bind{{"127.0.0.1"}};
+  Guarded<std::string> unixsocket;
+  std::atomic<long long> unixsocketperm{0};
+  std::atomic<long long> databases{16};
+  Guarded<std::string> logfile;  // empty: standard output
+  std::atomic<long long> proto_max_bulk_len{512LL * 1024 * 1024};
+  std::atomic<long long> client_query_buffer_limit{1024LL * 1024 * 1024};
+  std::atomic<long long> tcp_backlog{511};
+  // Changeable with CONFIG SET.
+  Guarded<std::string> requirepass;  // empty: no password (default user "nopass")
+  std::atomic<long long> maxclients{10000};
+  std::atomic<long long> timeout{0};  // seconds of idleness before a client is closed; 0: never
+  Guarded<std::string> dir;
+  std::atomic<int> loglevel{static_cast<int>(LogLevel::kNotice)};
+  std::atomic<bool> protected_mode{true};
+  std::atomic<long long> slowlog_log_slower_than{10000};  // microseconds; < 0 disables
+  std::atomic<long long> slowlog_max_len{128};
+  std::atomic<long long> hz{10};
+  std::atomic<long long> maxmemory{0};
+  Guarded<std::string> maxmemory_policy{"noeviction"};
+  Guarded<std::string> save;  // accepted for compatibility; persistence comes later
+  std::atomic<bool> appendonly{false};
+  std::atomic<long long> tcp_keepalive{300};
+
+  // Whether `password` is requirepass, compared in time independent of where they differ.
+  bool password_matches(std::string_view password) const;
+};
+
+// Parses redis.conf text (plus the command line's options, already turned into config lines)
+// into `settings`. Returns an empty string on success, else Redis's FATAL CONFIG FILE ERROR
+// report.
+std::string load_config(Settings& settings, std::string_view text);
+
+// Turns redis-server style arguments ("--port", "7000", "--save", "", ...) into config lines.
+// Returns false (with a message) for an argument that is not an option.
+bool options_to_config(const std::vector<std::string_view>& args, std::string& config,
+                       std::string& error);
+
+// CONFIG GET for one pattern: appends (name, value) pairs of matching parameters to `out`.
+void config_get(const Settings& settings, std::string_view pattern,
+                std::vector<std::pair<std::string, std::string>>& out);
+
+// CONFIG SET of several (name, value) pairs: all are validated before any is applied. Returns
+// the error reply text, or empty on success.
+std::string config_set(Settings& settings, std::span<const std::string_view> pairs);
+
+}  // namespace gorodis

@@ -1,0 +1,177 @@
+// main.cpp — the gorodis executable: options like redis-server, the start banner, listeners,
+// and the hand-over to goro (one goroutine per listener, one per connection; networking.cpp).
+//
+//     gorodis [/path/to/redis.conf] [--port 6379] [--bind 127.0.0.1] [--requirepass pw] ...
+//
+// As with redis-server, each `--name value...` becomes the config line `name value...`, appended
+// after the config file's contents, so the file and the command line accept the same
+// parameters (config.cpp's table) and fail with the same FATAL CONFIG FILE ERROR report.
+//
+// SIGTERM and SIGINT are blocked in every thread and taken by one plain thread with sigwait,
+// which runs the same shutdown path as the SHUTDOWN command.
+#include <pthread.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <thread>
+
+#include "config.hpp"
+#include "goro/net.hpp"
+#include "goro/runtime.hpp"
+#include "log.hpp"
+#include "networking.hpp"
+#include "server.hpp"
+
+namespace {
+
+using namespace gorodis;
+
+constexpr std::string_view kUsage =
+    "Usage: ./gorodis [/path/to/redis.conf] [options] [-]\n"
+    "       ./gorodis - (read config from stdin)\n"
+    "       ./gorodis -v or --version\n"
+    "       ./gorodis -h or --help\n\n"
+    "Examples:\n"
+    "       ./gorodis (run the server with default config)\n"
+    "       ./gorodis /etc/redis/6379.conf\n"
+    "       ./gorodis --port 7777\n"
+    "       ./gorodis /etc/myredis.conf --loglevel verbose --requirepass secret\n";
+
+// Reads the configuration (file, stdin, options) into `settings`; returns the process exit
+// status to use, or -1 to go on.
+int configure(int argc, char** argv, Settings& settings, bool& have_file) {
+  std::vector<std::string_view> args(argv + 1, argv + argc);
+  if (!args.empty() && (args[0] == "-v" || args[0] == "--version")) {
+    std::cout << "gorodis v=0.1.0 (Redis 7.0.15 compatible) bits=64\n";
+    return 0;
+  }
+  if (!args.empty() && (args[0] == "-h" || args[0] == "--help")) {
+    std::cout << kUsage;
+    return 0;
+  }
+  std::string config;
+  have_file = !args.empty() && !args[0].starts_with("--");
+  if (have_file) {
+    std::string path(args[0]);
+    std::stringstream contents;
+    if (path == "-") {
+      contents << std::cin.rdbuf();
+    } else {
+      std::ifstream file(path);
+      if (!file) {
+        std::cerr << "Fatal error, can't open config file '" << path << "': No such file or "
+                  << "directory\n";
+        return 1;
+      }
+      contents << file.rdbuf();
+    }
+    config = contents.str() + "\n";
+    args.erase(args.begin());
+  }
+  std::string error;
+  if (!args.empty() && !options_to_config(args, config, error)) {
+    std::cerr << "gorodis: " << error << "\n" << kUsage;
+    return 1;
+  }
+  error = load_config(settings, config);
+  if (!error.empty()) {
+    std::cerr << error;
+    return 1;
+  }
+  return -1;
+}
+
+// "host:port" for goro::net::listen from a Redis bind address ("*", "::1", "-127.0.0.1").
+std::string listen_address(std::string address, long long port) {
+  if (address == "*") address = "0.0.0.0";
+  if (address == "::*") address = "::";
+  if (address.find(':') != std::string::npos) address = "[" + address + "]";
+  return address + ":" + std::to_string(port);
+}
+
+[[noreturn]] void fail(const std::string& message) {
+  log(LogLevel::kWarning, message);
+  std::exit(1);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  auto settings = std::make_unique<Settings>();
+  bool have_file = false;
+  if (int status = configure(argc, argv, *settings, have_file); status >= 0) return status;
+  log_init(*settings);
+
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  ServerConfig config;
+  config.databases = static_cast<int>(settings->databases.load());
+  config.limits.max_bulk_length = settings->proto_max_bulk_len.load();
+  config.limits.query_buffer_limit =
+      static_cast<std::size_t>(settings->client_query_buffer_limit.load());
+  Server server(config, system_unix_micros, std::move(settings));
+  Settings& live = server.settings();
+
+  std::thread([&server, stop_signals] {
+    int signal = 0;
+    sigwait(&stop_signals, &signal);
+    shutdown_server(server, signal == SIGINT ? "Received SIGINT scheduling shutdown..."
+                                             : "Received SIGTERM scheduling shutdown...");
+  }).detach();
+
+  return goro::run([&server, &live, have_file]() -> int {
+    log(LogLevel::kWarning, "oO0OoO0OoO0Oo gorodis is starting oO0OoO0OoO0Oo");
+    log(LogLevel::kWarning, "gorodis version=0.1.0 (Redis 7.0.15 compatible), bits=64, pid=" +
+                                std::to_string(getpid()) + ", GOMAXPROCS=" +
+                                std::to_string(goro::gomaxprocs(0)) + ", just started");
+    log(LogLevel::kWarning, have_file ? "Configuration loaded"
+                                      : "Warning: no config file specified, using the default "
+                                        "config. In order to specify a config file use "
+                                        "./gorodis /path/to/redis.conf");
+    std::vector<std::pair<goro::net::Listener, std::string>> listeners;
+    const long long port = live.port.load();
+    if (port != 0) {
+      for (std::string address : live.bind.get()) {
+        const bool optional = address.starts_with("-");
+        if (optional) address.erase(0, 1);
+        auto listener = goro::net::listen("tcp", listen_address(address, port));
+        if (!listener) {
+          if (optional) continue;
+          fail("Warning: Could not create server TCP listening socket " +
+               listen_address(address, port) + ": " + listener.error().message());
+        }
+        listeners.emplace_back(std::move(*listener), std::string());
+      }
+    }
+    if (std::string path = live.unixsocket.get(); !path.empty()) {
+      unlink(path.c_str());
+      auto listener = goro::net::listen("unix", path);
+      if (!listener) fail("Failed opening Unix socket: " + listener.error().message());
+      if (long long perm = live.unixsocketperm.load(); perm != 0) {
+        chmod(path.c_str(), static_cast<mode_t>(perm));
+      }
+      listeners.emplace_back(std::move(*listener), path);
+    }
+    if (listeners.empty()) fail("Configured to not listen anywhere, exiting.");
+    log(LogLevel::kNotice, "Running mode=standalone, port=" + std::to_string(port) + ".");
+    start_server_cron(server);
+    log(LogLevel::kNotice, "Server initialized");
+    log(LogLevel::kNotice, "Ready to accept connections");
+    for (std::size_t i = 1; i < listeners.size(); ++i) {
+      goro::go([&server, listener = listeners[i].first, path = listeners[i].second] {
+        accept_loop(server, listener, path);
+      });
+    }
+    accept_loop(server, listeners[0].first, listeners[0].second);
+    return 0;
+  });
+}

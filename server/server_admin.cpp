@@ -1,0 +1,514 @@
+// server_admin.cpp — the server-management commands that need the whole running server: INFO,
+// CONFIG GET/SET/RESETSTAT, LASTSAVE, SHUTDOWN and DEBUG (SLEEP, POPULATE), plus the server
+// cron goroutine and the shutdown path shared with SIGTERM.
+//
+// INFO prints Redis 7.0's section and field names. Counters come from ServerStats (atomics
+// bumped by Server::execute and the connection layer) and from the shards (key counts, expired
+// keys), read under each shard's lock one shard at a time, so INFO never stops the server.
+// Memory figures are glibc malloc's (mallinfo2) and the kernel's RSS.
+#include <malloc.h>
+#include <sys/resource.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <mutex>
+
+#include "commands.hpp"
+#include "config.hpp"
+#include "goro/runtime.hpp"
+#include "goro/time.hpp"
+#include "log.hpp"
+#include "server.hpp"
+#include "util.hpp"
+
+namespace gorodis {
+
+namespace {
+
+constexpr std::string_view kRedisVersion = "7.0.15";
+constexpr std::string_view kGorodisVersion = "0.1.0";
+
+// instantaneous_ops_per_sec: the mean of the last 16 per-tick rates, like Redis's
+// trackInstantaneousMetric.
+class OpsSampler {
+ public:
+  void sample(std::uint64_t total_commands, std::int64_t now_ms) {
+    std::lock_guard lock(mutex_);
+    if (last_ms_ != 0 && now_ms > last_ms_) {
+      rates_[next_++ % rates_.size()] = static_cast<double>(total_commands - last_count_) * 1000.0 /
+                                        static_cast<double>(now_ms - last_ms_);
+    }
+    last_ms_ = now_ms;
+    last_count_ = total_commands;
+  }
+  long long rate() {
+    std::lock_guard lock(mutex_);
+    double sum = 0;
+    for (double r : rates_) sum += r;
+    return std::llround(sum / static_cast<double>(rates_.size()));
+  }
+
+ private:
+  std::mutex mutex_;
+  std::array<double, 16> rates_{};
+  std::size_t next_ = 0;
+  std::int64_t last_ms_ = 0;
+  std::uint64_t last_count_ = 0;
+};
+
+OpsSampler ops_sampler;
+std::atomic<std::size_t> used_memory_peak{0};
+
+std::uint64_t total_commands(Server& server) {
+  std::uint64_t total = 0;
+  for (const CommandStats& stats : server.stats().commands) {
+    total += stats.calls.load(std::memory_order_relaxed);
+  }
+  return total;
+}
+
+std::size_t used_memory() {
+  struct mallinfo2 info = mallinfo2();
+  std::size_t used = info.uordblks + info.hblkhd;
+  std::size_t peak = used_memory_peak.load(std::memory_order_relaxed);
+  while (used > peak && !used_memory_peak.compare_exchange_weak(peak, used)) {
+  }
+  return used;
+}
+
+std::size_t resident_memory() {
+  std::ifstream statm("/proc/self/statm");
+  std::size_t pages = 0;
+  std::size_t resident = 0;
+  statm >> pages >> resident;
+  return resident * static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+}
+
+// Redis bytesToHuman.
+std::string human_bytes(double bytes) {
+  static constexpr const char* kUnits[] = {"B", "K", "M", "G", "T", "P"};
+  std::size_t unit = 0;
+  while (bytes >= 1024 && unit + 1 < std::size(kUnits)) {
+    bytes /= 1024;
+    ++unit;
+  }
+  char text[32];
+  if (unit == 0) {
+    std::snprintf(text, sizeof text, "%lluB", static_cast<unsigned long long>(bytes));
+  } else {
+    std::snprintf(text, sizeof text, "%.2f%s", bytes, kUnits[unit]);
+  }
+  return text;
+}
+
+std::string seconds_with_micros(const timeval& tv) {
+  char text[48];
+  std::snprintf(text, sizeof text, "%ld.%06ld", static_cast<long>(tv.tv_sec),
+                static_cast<long>(tv.tv_usec));
+  return text;
+}
+
+class InfoWriter {
+ public:
+  void section(std::string_view name) {
+    if (!out_.empty()) out_.append("\r\n");
+    out_.append("# ").append(name).append("\r\n");
+  }
+  template <class T>
+  void field(std::string_view name, const T& value) {
+    out_.append(name).append(":");
+    if constexpr (std::is_arithmetic_v<T>) {
+      out_.append(std::to_string(value));
+    } else {
+      out_.append(value);
+    }
+    out_.append("\r\n");
+  }
+  std::string& text() { return out_; }
+
+ private:
+  std::string out_;
+};
+
+struct KeyspaceCounts {
+  std::size_t keys = 0;
+  std::size_t expires = 0;
+  std::uint64_t expired = 0;
+};
+
+KeyspaceCounts count_keys(Db& db) {
+  KeyspaceCounts counts;
+  for (std::size_t i = 0; i < db.shard_count(); ++i) {
+    Shard& shard = db.shard(i);
+    std::lock_guard lock(shard.mutex);
+    counts.keys += shard.keys.size();
+    counts.expires += shard.volatile_keys.size();
+    counts.expired += shard.expired;
+  }
+  return counts;
+}
+
+void info_server(InfoWriter& w, Server& server) {
+  utsname name;
+  uname(&name);
+  const std::int64_t now_us = server.now_us();
+  const std::int64_t uptime = (now_us - server.start_time_us()) / 1000000;
+  w.section("Server");
+  w.field("redis_version", kRedisVersion);
+  w.field("redis_git_sha1", "00000000");
+  w.field("redis_git_dirty", 0);
+  w.field("redis_build_id", "0");
+  w.field("redis_mode", "standalone");
+  w.field("os", std::string(name.sysname) + " " + name.release + " " + name.machine);
+  w.field("arch_bits", 64);
+  w.field("monotonic_clock", "POSIX clock_gettime");
+  w.field("multiplexing_api", "epoll");
+  w.field("gorodis_version", kGorodisVersion);
+  w.field("gomaxprocs", goro::gomaxprocs(0));
+  w.field("process_id", static_cast<long long>(getpid()));
+  w.field("process_supervised", "no");
+  w.field("tcp_port", server.settings().port.load());
+  w.field("server_time_usec", now_us);
+  w.field("uptime_in_seconds", uptime);
+  w.field("uptime_in_days", uptime / 86400);
+  w.field("hz", server.settings().hz.load());
+  w.field("configured_hz", server.settings().hz.load());
+  w.field("io_threads_active", 0);
+}
+
+void info_clients(InfoWriter& w, Server& server) {
+  std::size_t max_input = 0;
+  server.clients().for_each([&](ClientState& client) {
+    max_input = std::max(max_input, client.query_buffer_bytes.load(std::memory_order_relaxed));
+  });
+  w.section("Clients");
+  w.field("connected_clients", server.clients().size());
+  w.field("cluster_connections", 0);
+  w.field("maxclients", server.settings().maxclients.load());
+  w.field("client_recent_max_input_buffer", max_input);
+  w.field("client_recent_max_output_buffer", 0);
+  w.field("blocked_clients", 0);
+  w.field("tracking_clients", 0);
+  w.field("clients_in_timeout_table", 0);
+}
+
+void info_memory(InfoWriter& w, Server& server) {
+  const std::size_t used = used_memory();
+  const std::size_t rss = resident_memory();
+  const std::size_t peak = used_memory_peak.load();
+  const long long maxmemory = server.settings().maxmemory.load();
+  const std::size_t system = static_cast<std::size_t>(sysconf(_SC_PHYS_PAGES)) *
+                             static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+  char ratio[32];
+  std::snprintf(ratio, sizeof ratio, "%.2f",
+                used == 0 ? 0.0 : static_cast<double>(rss) / static_cast<double>(used));
+  w.section("Memory");
+  w.field("used_memory", used);
+  w.field("used_memory_human", human_bytes(static_cast<double>(used)));
+  w.field("used_memory_rss", rss);
+  w.field("used_memory_rss_human", human_bytes(static_cast<double>(rss)));
+  w.field("used_memory_peak", peak);
+  w.field("used_memory_peak_human", human_bytes(static_cast<double>(peak)));
+  w.field("total_system_memory", system);
+  w.field("total_system_memory_human", human_bytes(static_cast<double>(system)));
+  w.field("maxmemory", maxmemory);
+  w.field("maxmemory_human", human_bytes(static_cast<double>(maxmemory)));
+  w.field("maxmemory_policy", server.settings().maxmemory_policy.get());
+  w.field("mem_fragmentation_ratio", std::string(ratio));
+  w.field("mem_allocator", "libc");
+}
+
+void info_persistence(InfoWriter& w, Server& server) {
+  w.section("Persistence");
+  w.field("loading", 0);
+  w.field("async_loading", 0);
+  w.field("rdb_changes_since_last_save", 0);
+  w.field("rdb_bgsave_in_progress", 0);
+  w.field("rdb_last_save_time", server.start_time_us() / 1000000);
+  w.field("rdb_last_bgsave_status", "ok");
+  w.field("aof_enabled", 0);
+  w.field("aof_rewrite_in_progress", 0);
+}
+
+void info_stats(InfoWriter& w, Server& server) {
+  ServerStats& stats = server.stats();
+  std::uint64_t expired = 0;
+  for (int i = 0; i < server.database_count(); ++i) expired += count_keys(server.db(i)).expired;
+  w.section("Stats");
+  w.field("total_connections_received", stats.connections_received.load());
+  w.field("total_commands_processed", total_commands(server));
+  w.field("instantaneous_ops_per_sec", ops_sampler.rate());
+  w.field("total_net_input_bytes", stats.net_input_bytes.load());
+  w.field("total_net_output_bytes", stats.net_output_bytes.load());
+  w.field("rejected_connections", stats.rejected_connections.load());
+  w.field("expired_keys", expired);
+  w.field("evicted_keys", 0);
+  w.field("pubsub_channels", 0);
+  w.field("pubsub_patterns", 0);
+  w.field("total_error_replies", stats.error_replies.load());
+  w.field("unknown_commands", stats.unknown_commands.load());
+}
+
+void info_replication(InfoWriter& w) {
+  w.section("Replication");
+  w.field("role", "master");
+  w.field("connected_slaves", 0);
+  w.field("master_failover_state", "no-failover");
+  w.field("master_repl_offset", 0);
+  w.field("second_repl_offset", -1);
+  w.field("repl_backlog_active", 0);
+}
+
+void info_cpu(InfoWriter& w) {
+  rusage self;
+  rusage children;
+  getrusage(RUSAGE_SELF, &self);
+  getrusage(RUSAGE_CHILDREN, &children);
+  w.section("CPU");
+  w.field("used_cpu_sys", seconds_with_micros(self.ru_stime));
+  w.field("used_cpu_user", seconds_with_micros(self.ru_utime));
+  w.field("used_cpu_sys_children", seconds_with_micros(children.ru_stime));
+  w.field("used_cpu_user_children", seconds_with_micros(children.ru_utime));
+}
+
+void info_commandstats(InfoWriter& w, Server& server) {
+  w.section("Commandstats");
+  for (const CommandSpec* command : CommandTable::instance().all()) {
+    const CommandStats& stats = server.stats().commands[command->ordinal];
+    const std::uint64_t calls = stats.calls.load();
+    const std::uint64_t rejected = stats.rejected.load();
+    const std::uint64_t failed = stats.failed.load();
+    if (calls == 0 && rejected == 0 && failed == 0) continue;
+    const std::uint64_t usec = stats.usec.load();
+    char line[160];
+    std::snprintf(line, sizeof line,
+                  "calls=%llu,usec=%llu,usec_per_call=%.2f,rejected_calls=%llu,failed_calls=%llu",
+                  static_cast<unsigned long long>(calls), static_cast<unsigned long long>(usec),
+                  calls == 0 ? 0.0 : static_cast<double>(usec) / static_cast<double>(calls),
+                  static_cast<unsigned long long>(rejected),
+                  static_cast<unsigned long long>(failed));
+    w.field("cmdstat_" + command->full_name, std::string(line));
+  }
+}
+
+void info_keyspace(InfoWriter& w, Server& server) {
+  w.section("Keyspace");
+  for (int i = 0; i < server.database_count(); ++i) {
+    KeyspaceCounts counts = count_keys(server.db(i));
+    if (counts.keys == 0) continue;
+    w.field("db" + std::to_string(i), "keys=" + std::to_string(counts.keys) + ",expires=" +
+                                          std::to_string(counts.expires) + ",avg_ttl=0");
+  }
+}
+
+struct InfoSection {
+  std::string_view name;
+  bool in_default;
+  void (*write)(InfoWriter&, Server&);
+};
+
+constexpr InfoSection kSections[] = {
+    {"server", true, info_server},
+    {"clients", true, info_clients},
+    {"memory", true, info_memory},
+    {"persistence", true, info_persistence},
+    {"stats", true, info_stats},
+    {"replication", true, [](InfoWriter& w, Server&) { info_replication(w); }},
+    {"cpu", true, [](InfoWriter& w, Server&) { info_cpu(w); }},
+    {"modules", true, [](InfoWriter& w, Server&) { w.section("Modules"); }},
+    {"commandstats", false, info_commandstats},
+    {"errorstats", true, [](InfoWriter& w, Server&) { w.section("Errorstats"); }},
+    {"cluster", true,
+     [](InfoWriter& w, Server&) {
+       w.section("Cluster");
+       w.field("cluster_enabled", 0);
+     }},
+    {"keyspace", true, info_keyspace},
+};
+
+}  // namespace
+
+void info_command(CommandContext& ctx) {
+  bool all = false;
+  bool defaults = ctx.argc() == 1;
+  std::vector<std::string_view> wanted;
+  for (std::size_t i = 1; i < ctx.argc(); ++i) {
+    if (iequals(ctx.argv[i], "all") || iequals(ctx.argv[i], "everything")) {
+      all = true;
+    } else if (iequals(ctx.argv[i], "default")) {
+      defaults = true;
+    } else {
+      wanted.push_back(ctx.argv[i]);
+    }
+  }
+  InfoWriter writer;
+  for (const InfoSection& section : kSections) {
+    bool named = std::any_of(wanted.begin(), wanted.end(),
+                             [&](std::string_view w) { return iequals(w, section.name); });
+    if (all || named || (defaults && section.in_default)) section.write(writer, ctx.server);
+  }
+  ctx.reply.verbatim("txt", writer.text());
+}
+
+void config_get_command(CommandContext& ctx) {
+  std::vector<std::pair<std::string, std::string>> pairs;
+  for (std::size_t i = 2; i < ctx.argc(); ++i)
+    config_get(ctx.server.settings(), ctx.argv[i], pairs);
+  ctx.reply.map_header(pairs.size());
+  for (const auto& [name, value] : pairs) {
+    ctx.reply.bulk(name);
+    ctx.reply.bulk(value);
+  }
+}
+
+void config_set_command(CommandContext& ctx) {
+  if (ctx.argc() % 2 != 0) {
+    reply_arity_error(ctx);
+    return;
+  }
+  std::string error = config_set(ctx.server.settings(), ctx.argv.subspan(2));
+  if (error.empty()) {
+    ctx.reply.ok();
+  } else {
+    ctx.reply.error(error);
+  }
+}
+
+void config_resetstat_command(CommandContext& ctx) {
+  ctx.server.stats().reset();
+  used_memory_peak.store(0);
+  ctx.reply.ok();
+}
+
+void config_help_command(CommandContext& ctx) {
+  reply_help(
+      ctx, "CONFIG",
+      {"GET <pattern>", "    Return parameters matching the glob-like <pattern> and their values.",
+       "SET <directive> <value>", "    Set the configuration <directive> to <value>.", "RESETSTAT",
+       "    Reset statistics reported by the INFO command.", "REWRITE",
+       "    Rewrite the configuration file."});
+}
+
+void lastsave_command(CommandContext& ctx) {
+  ctx.reply.integer(ctx.server.start_time_us() / 1000000);
+}
+
+[[noreturn]] void shutdown_server(Server& server, std::string_view reason) {
+  log(LogLevel::kWarning, reason);
+  std::string unixsocket = server.settings().unixsocket.get();
+  if (!unixsocket.empty()) {
+    log(LogLevel::kNotice, "Removing the unix socket file.");
+    unlink(unixsocket.c_str());
+  }
+  log(LogLevel::kWarning, "gorodis is now ready to exit, bye bye...");
+  // Goroutines may be running on other threads: leave without running destructors under them.
+  std::_Exit(0);
+}
+
+void shutdown_command(CommandContext& ctx) {
+  bool save = false;
+  for (std::size_t i = 1; i < ctx.argc(); ++i) {
+    std::string_view flag = ctx.argv[i];
+    if (iequals(flag, "save")) {
+      save = true;
+    } else if (iequals(flag, "abort")) {
+      ctx.reply.error("ERR No shutdown in progress.");
+      return;
+    } else if (!iequals(flag, "nosave") && !iequals(flag, "now") && !iequals(flag, "force")) {
+      ctx.reply.error(errors::kSyntax);
+      return;
+    }
+  }
+  shutdown_server(ctx.server, save ? "User requested shutdown (SAVE: persistence is not "
+                                     "available yet, nothing to save)..."
+                                   : "User requested shutdown...");
+}
+
+namespace {
+
+void debug_populate(CommandContext& ctx) {
+  auto count = integer_argument(ctx, 2);
+  if (!count) return;
+  if (*count < 0) {
+    ctx.reply.error("ERR value is out of range, must be positive");
+    return;
+  }
+  std::string_view prefix = ctx.argc() >= 4 ? ctx.argv[3] : "key";
+  long long size = 0;
+  if (ctx.argc() == 5) {
+    auto parsed = integer_argument(ctx, 4);
+    if (!parsed) return;
+    if (*parsed < 0) {
+      ctx.reply.error("ERR value is out of range, must be positive");
+      return;
+    }
+    size = *parsed;
+  }
+  Db& db = ctx.db();
+  std::string key(prefix);
+  key.push_back(':');
+  const std::size_t key_base = key.size();
+  for (long long j = 0; j < *count; ++j) {
+    key.resize(key_base);
+    key.append(std::to_string(j));
+    std::lock_guard lock(db.shard(db.shard_of(key)).mutex);
+    if (db.lookup(key, ctx.now_ms) != nullptr) continue;
+    std::string value = "value:" + std::to_string(j);
+    if (size > 0) value.resize(static_cast<std::size_t>(size), '\0');
+    db.add(key, Object::encode_string(std::move(value)), ctx.now_ms);
+  }
+  ctx.reply.ok();
+}
+
+}  // namespace
+
+void debug_command(CommandContext& ctx) {
+  std::string_view sub = ctx.argv[1];
+  if (iequals(sub, "sleep") && ctx.argc() == 3) {
+    auto seconds = parse_long_double(ctx.argv[2]);
+    if (!seconds) {
+      ctx.reply.error(errors::kNotFloat);
+      return;
+    }
+    // Parks this goroutine only: every other client keeps being served.
+    goro::sleep(std::chrono::microseconds(static_cast<long long>(*seconds * 1000000)));
+    ctx.reply.ok();
+  } else if (iequals(sub, "populate") && ctx.argc() >= 3 && ctx.argc() <= 5) {
+    debug_populate(ctx);
+  } else if (iequals(sub, "help") && ctx.argc() == 2) {
+    reply_help(ctx, "DEBUG",
+               {"POPULATE <count> [<prefix>] [<size>]",
+                "    Create <count> string keys named key:<num>. If <prefix> is specified then",
+                "    it is used instead of the 'key' prefix. These are not propagated to",
+                "    replicas. Cluster slots are not respected so keys not belonging to the",
+                "    current node can be created in cluster mode.", "SLEEP <seconds>",
+                "    Stop the server for <seconds>. Decimals allowed."});
+  } else {
+    ctx.reply.error("ERR unknown subcommand or wrong number of arguments for '" +
+                    std::string(sub.substr(0, 128)) + "'. Try DEBUG HELP.");
+  }
+}
+
+void start_server_cron(Server& server) {
+  const std::size_t groups = std::min<std::size_t>(
+      static_cast<std::size_t>(std::max(1, goro::gomaxprocs(0))),
+      static_cast<std::size_t>(server.database_count()) << server.config().shard_bits);
+  for (std::size_t group = 0; group < groups; ++group) {
+    goro::go([&server, group, groups] {
+      for (;;) {
+        const long long hz = server.settings().hz.load(std::memory_order_relaxed);
+        const auto period = std::chrono::microseconds(1000000 / hz);
+        goro::sleep(period);
+        // Redis spends at most 25% of each cron period on active expiry.
+        server.active_expire_cycle(period / 4, group, groups);
+        if (group == 0) ops_sampler.sample(total_commands(server), server.now_us() / 1000);
+      }
+    });
+  }
+}
+
+}  // namespace gorodis
