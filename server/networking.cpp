@@ -110,7 +110,11 @@ void run_client(Server& server, ClientState& client, goro::net::Conn& conn) {
       const ReplyMode mode = client.reply_mode;
       reply.set_protocol(client.protocol);
       server.execute(client, argv, reply);
-      if (mode != ReplyMode::kOff && mode != ReplyMode::kSkip) {
+      // Like Redis, a reply is dropped when replies are off once the command ran (so CLIENT
+      // REPLY ON answers and OFF does not) or when this command is the one being skipped.
+      const bool dropped = client.reply_mode == ReplyMode::kOff ||
+                           (mode == ReplyMode::kSkip && client.reply_mode == ReplyMode::kSkip);
+      if (!dropped) {
         written += reply.buffer().size();
         if (!out.write_string(reply.buffer())) return;
       }

@@ -31,14 +31,13 @@
 #include <vector>
 
 #include "command_table.hpp"
+#include "config.hpp"
 #include "db.hpp"
 #include "goro/sync.hpp"
 #include "resp.hpp"
+#include "slowlog.hpp"
 
 namespace gorodis {
-
-class Settings;
-class Slowlog;
 
 struct ServerConfig {
   int databases = 16;

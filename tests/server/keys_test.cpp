@@ -2,7 +2,8 @@
 // multi-database, locking and random-key behaviour.
 #include <algorithm>
 #include <set>
-#include <thread>
+#include "goro/runtime.hpp"
+#include "goro/sync.hpp"
 
 #include "server_test_util.hpp"
 
@@ -195,10 +196,20 @@ TEST(Keys, ConcurrentTransfersBetweenDatabasesDoNotDeadlock) {
       }
     }
   };
-  std::thread a(worker, 0, 1);
-  std::thread b(worker, 1, 0);
-  a.join();
-  b.join();
+  // Shard locks are goroutine locks: contend for them from goroutines on two Ps.
+  goro::run([&] {
+    goro::WaitGroup done;
+    done.add(2);
+    goro::go([&] {
+      worker(0, 1);
+      done.done();
+    });
+    goro::go([&] {
+      worker(1, 0);
+      done.done();
+    });
+    done.wait();
+  });
   SUCCEED();
 }
 
