@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Compares gorodis (GOMAXPROCS=2) with Debian's redis-server 7.0 on loopback: the same
+# redis-benchmark runs against each, then RSS after DEBUG POPULATE of 1,000,000 keys with
+# 16-byte values. Prints requests/s of both and the ratio gorodis/redis.
+# Usage: bench/redis_compare.sh [requests per test, default 1000000] [gorodis binary]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+requests=${1:-1000000}
+gorodis=${2:-build/server/gorodis}
+gorodis_port=7390
+redis_port=7391
+[ -x "$gorodis" ] || { echo "no gorodis binary at $gorodis (build it first)" >&2; exit 1; }
+
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT
+
+start_servers() {
+  GOMAXPROCS=2 "$gorodis" --port "$gorodis_port" --loglevel warning >/dev/null &
+  pids+=($!)
+  redis-server --port "$redis_port" --save "" --appendonly no --loglevel warning \
+    --enable-debug-command yes >/dev/null &
+  pids+=($!)
+  for port in "$gorodis_port" "$redis_port"; do
+    for _ in $(seq 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.05; done
+  done
+}
+
+rps() {  # port pipeline -> "test|rps" lines
+  redis-benchmark -p "$1" -t set,get,incr,mset -n "$requests" -r 100000 -c 50 -P "$2" \
+    --threads 2 --csv | tr -d '"' | awk -F, 'NR > 1 { print $1 "|" $2 }'
+}
+
+rss_kib() { awk '/VmRSS/ { print $2 }' "/proc/$1/status"; }
+
+start_servers
+echo "redis-benchmark -t set,get,incr,mset -n $requests -r 100000 -c 50 --threads 2"
+echo "commit $(git rev-parse --short HEAD), $(nproc) CPUs, gorodis GOMAXPROCS=2"
+printf '%-16s %4s %14s %14s %7s\n' test P gorodis redis ratio
+for pipeline in 1 16; do
+  paste -d'|' <(rps "$gorodis_port" "$pipeline") <(rps "$redis_port" "$pipeline") |
+    while IFS='|' read -r test g _ r; do
+      printf '%-16s %4s %14s %14s %7.2f\n' "$test" "$pipeline" "$g" "$r" "$(echo "$g / $r" | bc -l)"
+    done
+done
+
+for port in "$gorodis_port" "$redis_port"; do redis-cli -p "$port" flushall >/dev/null; done
+before_g=$(rss_kib "${pids[0]}")
+before_r=$(rss_kib "${pids[1]}")
+for port in "$gorodis_port" "$redis_port"; do
+  [ "$(redis-cli -p "$port" debug populate 1000000 key 16)" = OK ] || exit 1
+done
+sleep 1
+after_g=$(rss_kib "${pids[0]}")
+after_r=$(rss_kib "${pids[1]}")
+printf '\nRSS after DEBUG POPULATE 1000000 key 16 (KiB; before -> after):\n'
+printf 'gorodis %s -> %s, redis %s -> %s, ratio %.2f\n' "$before_g" "$after_g" "$before_r" \
+  "$after_r" "$(echo "$after_g / $after_r" | bc -l)"
