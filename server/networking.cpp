@@ -306,7 +306,8 @@ void client_list_command(CommandContext& ctx) {
   std::string lines;
   if (normal_only) {
     ctx.server.clients().for_each([&](ClientState& client) {
-      if (ids.empty() || std::find(ids.begin(), ids.end(), client.id) != ids.end()) {
+      if (!client.killed.load(std::memory_order_relaxed) &&
+          (ids.empty() || std::find(ids.begin(), ids.end(), client.id) != ids.end())) {
         lines += client_line(ctx.server, client);
       }
     });
@@ -378,14 +379,16 @@ void client_kill_command(CommandContext& ctx) {
   long long killed = 0;
   if (normal_type) {
     ctx.server.clients().for_each([&](ClientState& client) {
-      if ((id && client.id != *id) || (addr && client.addr != *addr) ||
-          (laddr && client.laddr != *laddr) || (skip_me && &client == &ctx.client) ||
+      if (client.killed.load(std::memory_order_relaxed) || (id && client.id != *id) ||
+          (addr && client.addr != *addr) || (laddr && client.laddr != *laddr) ||
+          (skip_me && &client == &ctx.client) ||
           (max_age > 0 && (now - client.created_ms) / 1000 < max_age)) {
         return;
       }
       if (&client == &ctx.client) {
         ctx.client.close_after_reply = true;
       } else if (client.kill) {
+        client.killed.store(true, std::memory_order_relaxed);
         client.kill();
       }
       ++killed;

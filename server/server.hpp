@@ -75,6 +75,9 @@ struct ClientState {
   std::atomic<std::size_t> query_buffer_bytes{0};
   // Closes the connection from another goroutine (CLIENT KILL); empty for in-process clients.
   std::function<void()> kill;
+  // Set by CLIENT KILL: the client is gone for CLIENT LIST/KILL even before its goroutine has
+  // noticed and unregistered (Redis frees a killed client at once).
+  std::atomic<bool> killed{false};
   mutable goro::Mutex info_mutex;
 
   // Runs `change` (which modifies shared fields) under info_mutex.
