@@ -20,6 +20,7 @@
 #include <cerrno>
 
 #include "runtime/netpoll_desc.hpp"
+#include "runtime/sched.hpp"
 
 namespace goro::net::detail {
 
@@ -87,7 +88,7 @@ Result<std::size_t> NetFd::retry(int mode, Attempt attempt) {
   for (;;) {
     const ssize_t n = attempt();
     if (n >= 0) return static_cast<std::size_t>(n);
-    const int err = errno;
+    const int err = rt::errno_value();
     if (err == EINTR) continue;
     if (err != EAGAIN && err != EWOULDBLOCK) return errno_code(err);
     if (rt::PollResult r = rt::poll_wait(pd_, mode); r != rt::PollResult::kOk) {
@@ -147,7 +148,7 @@ Result<std::shared_ptr<NetFd>> NetFd::accept() {
       peer.len = sizeof(peer.storage);
       int s = ::accept4(sysfd_, peer.get(), &peer.len, SOCK_NONBLOCK | SOCK_CLOEXEC);
       // The connection died in the backlog: not the listener's problem (Go ignores it too).
-      if (s < 0 && errno == ECONNABORTED) continue;
+      if (s < 0 && rt::errno_value() == ECONNABORTED) continue;
       return s;
     }
   });
@@ -160,9 +161,10 @@ Result<std::shared_ptr<NetFd>> NetFd::accept() {
 
 Result<void> NetFd::connect(const SockAddr& to, std::int64_t deadline_ns) {
   const int rc = ::connect(sysfd_, to.get(), to.len);
-  if (rc == 0 || errno == EISCONN) return {};
+  const int err = rc == 0 ? 0 : rt::errno_value();
+  if (rc == 0 || err == EISCONN) return {};
   // EINTR: the connect goes on asynchronously; wait for it like for EINPROGRESS.
-  if (errno != EINPROGRESS && errno != EALREADY && errno != EINTR) return errno_code(errno);
+  if (err != EINPROGRESS && err != EALREADY && err != EINTR) return errno_code(err);
   if (deadline_ns != 0) rt::poll_set_deadline(pd_, deadline_ns, rt::kPollWrite);
   Result<void> result;
   for (;;) {
@@ -172,7 +174,7 @@ Result<void> NetFd::connect(const SockAddr& to, std::int64_t deadline_ns) {
     }
     int err = 0;
     socklen_t len = sizeof(err);
-    if (::getsockopt(sysfd_, SOL_SOCKET, SO_ERROR, &err, &len) < 0) err = errno;
+    if (::getsockopt(sysfd_, SOL_SOCKET, SO_ERROR, &err, &len) < 0) err = rt::errno_value();
     if (err == EINPROGRESS || err == EALREADY || err == EINTR) continue;  // not yet (spurious)
     if (err != 0 && err != EISCONN) result = errno_code(err);
     break;
@@ -192,7 +194,7 @@ Result<void> NetFd::close() {
 Result<void> NetFd::shutdown(int how) {
   Op op(this, Op::kRef);
   if (!op.ok()) return Errc::closed;
-  if (::shutdown(sysfd_, how) < 0) return errno_code(errno);
+  if (::shutdown(sysfd_, how) < 0) return errno_code(rt::errno_value());
   return {};
 }
 
@@ -206,7 +208,7 @@ Result<void> NetFd::set_deadline(std::int64_t deadline_ns, int mode) {
 Result<void> NetFd::set_option(int level, int name, const void* value, socklen_t len) {
   Op op(this, Op::kRef);
   if (!op.ok()) return Errc::closed;
-  if (::setsockopt(sysfd_, level, name, value, len) < 0) return errno_code(errno);
+  if (::setsockopt(sysfd_, level, name, value, len) < 0) return errno_code(rt::errno_value());
   return {};
 }
 

@@ -68,7 +68,7 @@ void tcp_defaults(NetFd& fd) {
 Result<std::shared_ptr<NetFd>> new_socket(const detail::Network& network, const SockAddr& addr) {
   const int family = addr.family();
   const int s = ::socket(family, network.sotype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (s < 0) return errno_code(errno);
+  if (s < 0) return errno_code(rt::errno_value());
   auto fd = NetFd::open(s, family, network.sotype);
   if (!fd) return fd;
   if (family == AF_INET6) {
@@ -93,9 +93,9 @@ Result<std::shared_ptr<NetFd>> bound_socket(const detail::Network& network,
   if (addr.family() != AF_UNIX && network.sotype == SOCK_STREAM) {
     if (auto r = f.set_option(SOL_SOCKET, SO_REUSEADDR, 1); !r) return r.error();
   }
-  if (::bind(f.sysfd(), addr.get(), addr.len) < 0) return errno_code(errno);
+  if (::bind(f.sysfd(), addr.get(), addr.len) < 0) return errno_code(rt::errno_value());
   if (network.sotype == SOCK_STREAM && ::listen(f.sysfd(), INT_MAX) < 0) {
-    return errno_code(errno);
+    return errno_code(rt::errno_value());
   }
   f.set_addrs(detail::sock_name(f.sysfd()), SockAddr{});
   // A Unix listener owns the file it created (Go: UnixListener unlinks it on Close).
@@ -275,7 +275,7 @@ Result<Conn> from_fd(int fd) {
   int family = 0;
   socklen_t len = sizeof(sotype);
   if (::getsockopt(fd, SOL_SOCKET, SO_TYPE, &sotype, &len) < 0) {
-    const int err = errno;
+    const int err = rt::errno_value();
     ::close(fd);
     return errno_code(err);
   }
@@ -283,7 +283,7 @@ Result<Conn> from_fd(int fd) {
   const int flags = ::fcntl(fd, F_GETFL);
   if (::getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &family, &len) < 0 || flags < 0 ||
       ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0 || ::fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) {
-    const int err = errno;
+    const int err = rt::errno_value();
     ::close(fd);
     return errno_code(err);
   }

@@ -52,6 +52,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -598,8 +599,7 @@ G* steal_work(M* m, bool* new_work, std::int64_t* poll_until) {
         bool inherit;
         if (G* gp = runqget(p, &inherit)) return gp;  // a timer readied something onto our P
       }
-      if (pstate_status(victim->state.load(std::memory_order_relaxed)) == PStatus::kIdle)
-        continue;
+      if (pstate_status(victim->state.load(std::memory_order_relaxed)) == PStatus::kIdle) continue;
       if (G* gp = runqsteal(p, victim, last_round)) return gp;
     }
   }
@@ -1008,13 +1008,20 @@ __attribute__((noinline)) G* getg() {
   return m ? m->curg : nullptr;
 }
 
+__attribute__((noinline)) int errno_value() {
+  asm volatile("" ::: "memory");
+  return errno;
+}
+
 std::int64_t nanotime() {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
 }
 
-bool started() { return sched != nullptr && sched->main_started.load(); }
+bool started() {
+  return sched != nullptr && sched->main_started.load();
+}
 
 std::uint32_t fastrand() {
   M* m = getm();
@@ -1231,8 +1238,8 @@ __attribute__((noinline)) SpawnSlot spawn_begin(const GoOptions* options, std::s
     gp = new G;
     add_to_allg(gp);
   }
-  std::size_t stack_size = options && options->stack_size ? options->stack_size
-                                                          : default_stack_size();
+  std::size_t stack_size =
+      options && options->stack_size ? options->stack_size : default_stack_size();
   if (!gp->stack.empty() && gp->stack.size() < stack_size) {
     stack_free(gp->stack);
     gp->stack = Stack{};
@@ -1331,7 +1338,8 @@ int run_main(ClosureFn invoke, void* closure) {
   }
   procs = std::clamp(procs, 1, kMaxProcs);
   if (const char* debug = std::getenv("GORO_DEBUG")) {
-    if (const char* st = std::strstr(debug, "schedtrace=")) sched->schedtrace_ms = std::atoi(st + 11);
+    if (const char* st = std::strstr(debug, "schedtrace="))
+      sched->schedtrace_ms = std::atoi(st + 11);
   }
   for (int i = 0; i < procs; i++) sched->allp[i].store(new_p(i), std::memory_order_release);
   sched->gomaxprocs.store(procs);
@@ -1390,7 +1398,9 @@ int run_main(ClosureFn invoke, void* closure) {
     }
     netpoll_break();
     if (all_idle) break;
-    struct timespec ts{0, 1'000'000};
+    struct timespec ts {
+      0, 1'000'000
+    };
     nanosleep(&ts, nullptr);
   }
   int code = sched->exit_code;

@@ -73,10 +73,10 @@ struct G {
   std::int64_t id = 0;    // (sched) 1 is main; 0 means "never used"
   std::atomic<GStatus> status{GStatus::kIdle};
   WaitReason wait_reason = WaitReason::kZero;
-  std::int64_t wait_since_ns = 0;  // when it parked (for "[chan receive, 2 minutes]")
-  G* schedlink = nullptr;          // (sched) intrusive link for run queues and free lists
-  M* lockedm = nullptr;            // (sched) lock_os_thread
-  std::uint32_t lock_count = 0;    // (sched) nesting of lock_os_thread
+  std::int64_t wait_since_ns = 0;    // when it parked (for "[chan receive, 2 minutes]")
+  G* schedlink = nullptr;            // (sched) intrusive link for run queues and free lists
+  M* lockedm = nullptr;              // (sched) lock_os_thread
+  std::uint32_t lock_count = 0;      // (sched) nesting of lock_os_thread
   std::atomic<bool> preempt{false};  // (sched, sysmon) yield at the next runtime call
 
   // Entry point; the closure lives at the top of this G's own stack.
@@ -129,6 +129,13 @@ void preempt_point();
 bool can_spin(int iteration);
 // A short busy wait (Go: procyield).
 void spin_pause(int cycles);
+
+// The calling thread's errno, read through a call the compiler cannot merge with an earlier one.
+// glibc declares __errno_location() const, so in a loop around a goroutine switch the compiler
+// may keep the *previous* thread's errno address: after a migration `errno` then reads another
+// thread's value. Code that can switch between a failing call and its errno check (a retry loop
+// around poll_wait) must use this instead of `errno`.
+int errno_value();
 
 // Nanoseconds on the monotonic clock (the runtime's one clock: Go's nanotime).
 std::int64_t nanotime();

@@ -21,7 +21,9 @@
 
 namespace {
 
-pid_t thread_id() { return static_cast<pid_t>(syscall(SYS_gettid)); }
+pid_t thread_id() {
+  return static_cast<pid_t>(syscall(SYS_gettid));
+}
 
 // Parks goroutines on a list without any channel: the tests of the core must not depend on the
 // primitives built on it.
@@ -317,6 +319,32 @@ TEST(Sched, MigratingGoroutineSeesItsOwnState) {
   EXPECT_GT(migrations.load(), 0);
 }
 
+// errno is thread-local and glibc declares its accessor const: runtime code must read it through
+// errno_value(), which follows the goroutine to its new thread.
+TEST(Sched, ErrnoValueFollowsTheThread) {
+  std::atomic<int> wrong{0};
+  goro::run([&] {
+    goro::gomaxprocs(2);
+    std::atomic<int> done{0};
+    for (int g = 0; g < 4; g++) {
+      goro::go([&, g] {
+        for (int i = 0; i < 5000; i++) {
+          int expected = (g + i) % 2 ? EBADF : ENOENT;
+          if (expected == EBADF)
+            (void)::close(-1);
+          else
+            (void)::unlink("/nonexistent/goro-errno-test");
+          if (goro::rt::errno_value() != expected) wrong.fetch_add(1);
+          goro::yield();
+        }
+        done.fetch_add(1);
+      });
+    }
+    wait_until([&] { return done.load() == 4; });
+  });
+  EXPECT_EQ(wrong.load(), 0);
+}
+
 TEST(Sched, LockOsThreadPinsGoroutine) {
   std::atomic<int> moved{0};
   goro::run([&] {
@@ -435,10 +463,8 @@ int recurse(int depth) {
 }
 
 TEST_F(SchedDeathTest, StackOverflowIsReported) {
-  EXPECT_EXIT(goro::run([] {
-                recurse(1 << 30);
-              }),
-              ::testing::ExitedWithCode(2), "goroutine 1: stack overflow");
+  EXPECT_EXIT(goro::run([] { recurse(1 << 30); }), ::testing::ExitedWithCode(2),
+              "goroutine 1: stack overflow");
 }
 
 }  // namespace
