@@ -18,15 +18,19 @@
 //
 // Caching: a first touch of a fresh page costs ~13 us on the project's VMs, so stacks are never
 // mapped per goroutine on the hot path. A dead goroutine keeps its stack (sched.cpp's G free
-// lists); stacks released here go to a global cache: the most recent kHotStacks stay committed
-// (reused without faults), older ones get madvise(MADV_DONTNEED) so a burst of goroutines does not
-// pin its peak memory forever. Mappings are never unmapped: VMAs are the scarce resource and
-// reuse keeps the count stable.
+// lists); stacks released here go to a global cache and stay committed, so they are reused
+// without faults. Returning memory is left to sysmon (stack_scavenge, like Go's scavenger): once
+// per period it madvise(MADV_DONTNEED)s the stacks that sat unused in the cache for the whole
+// period, beyond a reserve of kHotStacks. Rejected: madvise in stack_free itself — a burst of
+// goroutine exits then paid a system call and a cross-CPU TLB shootdown per stack, and the next
+// burst refaulted every page (half of the spawn benchmark's time). Mappings are never unmapped:
+// VMAs are the scarce resource and reuse keeps the count stable.
 #include "runtime/stack.hpp"
 
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -39,7 +43,7 @@
 namespace goro::rt {
 namespace {
 
-constexpr std::size_t kHotStacks = 1024;
+constexpr std::size_t kHotStacks = 4096;
 constexpr std::size_t kChunkStacks = 64;
 
 std::size_t page_size() {
@@ -65,8 +69,9 @@ std::size_t read_max_map_count() {
 struct StackCache {
   Lock lock;
   // Free stacks by exact usable size; the default size dominates.
-  std::vector<Stack> hot;   // committed, LIFO
-  std::vector<Stack> cold;  // madvised
+  std::vector<Stack> hot;         // committed, LIFO: the front holds the longest unused
+  std::size_t hot_low_water = 0;  // smallest hot.size() since the last scavenge
+  std::vector<Stack> cold;        // madvised
   // Unguarded stacks not yet handed out from the current chunk.
   char* chunk_next = nullptr;
   std::size_t chunk_left = 0;
@@ -81,7 +86,9 @@ StackCache& cache() {
   return *c;
 }
 
-[[noreturn]] void out_of_stack_memory() { fatal("out of memory allocating stack"); }
+[[noreturn]] void out_of_stack_memory() {
+  fatal("out of memory allocating stack");
+}
 
 Stack map_guarded(std::size_t size) {
   std::size_t page = page_size();
@@ -149,7 +156,11 @@ Stack stack_alloc(std::size_t size) {
   {
     std::lock_guard<Lock> guard(c.lock);
     Stack s;
-    if (take_cached(c.hot, size, &s) || take_cached(c.cold, size, &s)) return s;
+    if (take_cached(c.hot, size, &s)) {
+      c.hot_low_water = std::min(c.hot_low_water, c.hot.size());
+      return s;
+    }
+    if (take_cached(c.cold, size, &s)) return s;
     if (c.guarded_mapped >= c.guard_budget) return carve_unguarded(c, size);
     c.guarded_mapped++;
   }
@@ -159,15 +170,31 @@ Stack stack_alloc(std::size_t size) {
 void stack_free(const Stack& stack) {
   StackCache& c = cache();
   std::lock_guard<Lock> guard(c.lock);
-  if (c.hot.size() < kHotStacks) {
-    c.hot.push_back(stack);
-    return;
+  c.hot.push_back(stack);
+}
+
+void stack_scavenge() {
+  StackCache& c = cache();
+  std::vector<Stack> release;
+  {
+    std::lock_guard<Lock> guard(c.lock);
+    std::size_t idle = std::min(c.hot_low_water, c.hot.size());
+    if (idle > kHotStacks) {
+      std::size_t n = idle - kHotStacks;
+      release.assign(c.hot.begin(), c.hot.begin() + static_cast<std::ptrdiff_t>(n));
+      c.hot.erase(c.hot.begin(), c.hot.begin() + static_cast<std::ptrdiff_t>(n));
+    }
+    c.hot_low_water = c.hot.size();
   }
-  // Release the pages but keep the mapping (and so the VMA count) for reuse. A canary stack's
-  // canary bytes read back as zero afterwards, as the canary requires.
-  char* release_lo = stack.canary ? stack.lo - round_to_pages(kCanaryBytes) : stack.lo;
-  madvise(release_lo, static_cast<std::size_t>(stack.hi - release_lo), MADV_DONTNEED);
-  c.cold.push_back(stack);
+  for (const Stack& stack : release) {
+    // Keep the mapping (and so the VMA count) for reuse. A canary stack's canary bytes read
+    // back as zero afterwards, as the canary requires.
+    char* lo = stack.canary ? stack.lo - round_to_pages(kCanaryBytes) : stack.lo;
+    madvise(lo, static_cast<std::size_t>(stack.hi - lo), MADV_DONTNEED);
+  }
+  if (release.empty()) return;
+  std::lock_guard<Lock> guard(c.lock);
+  c.cold.insert(c.cold.end(), release.begin(), release.end());
 }
 
 bool stack_canary_broken(const Stack& stack) {

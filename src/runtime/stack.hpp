@@ -27,6 +27,10 @@ Stack stack_alloc(std::size_t size);
 // Gives a stack back to the caches; it may be reused by the next stack_alloc.
 void stack_free(const Stack& stack);
 
+// Returns to the OS the pages of cached stacks that stayed unused since the previous call,
+// beyond a reserve. Called by sysmon about once a second.
+void stack_scavenge();
+
 // True if an unguarded stack's canary was overwritten (a stack overflow).
 bool stack_canary_broken(const Stack& stack);
 

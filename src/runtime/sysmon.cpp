@@ -9,6 +9,7 @@
 //    handed to another M so the goroutines queued behind it still run;
 //  * polls the network if nobody has for 10 ms;
 //  * makes sure an overdue timer has an M to run it;
+//  * returns long-unused cached stacks to the OS (stack_scavenge), once a second;
 //  * refreshes the coarse clock used for "[chan receive, 2 minutes]" in dumps;
 //  * prints GORO_DEBUG=schedtrace lines, and services SIGQUIT (dump and exit 2, like Go).
 // sysmon never takes locks that goroutine code may hold and never runs goroutine code.
@@ -29,7 +30,7 @@ constexpr std::int64_t kBlockingRetakeNs = 20'000;
 constexpr std::int64_t kPreemptNs = 10'000'000;
 constexpr std::int64_t kHogRetakeNs = 20'000'000;
 constexpr std::int64_t kForcePollNs = 10'000'000;
-
+constexpr std::int64_t kScavengePeriodNs = 1'000'000'000;
 
 bool take_p(P* p, std::uint64_t state) {
   // Pretend one more M is running while the P changes hands (Go: incidlelocked(-1)), or the M
@@ -54,7 +55,8 @@ int retake(std::int64_t now) {
   for (int i = 0; i < procs; i++) {
     P* p = allp_at(i);
     std::uint64_t state = p->state.load(std::memory_order_acquire);
-    if (pstate_status(state) != PStatus::kUser) continue;
+    PStatus status = pstate_status(state);
+    if (status != PStatus::kUser && status != PStatus::kRunning) continue;
     std::uint64_t epoch = pstate_epoch(state);
     std::uint32_t tick = p->schedtick.load(std::memory_order_relaxed);
     if (p->sysmon_tick != tick || p->sysmon_epoch != epoch) {
@@ -63,14 +65,23 @@ int retake(std::int64_t now) {
       p->sysmon_when = now;
       continue;
     }
+    if (status == PStatus::kRunning) {
+      // Inside the runtime (a spawn loop spends most of its time there): the P cannot be taken,
+      // but the goroutine can still be asked to yield at its next preemption point.
+      if (now - p->sysmon_when >= kPreemptNs) {
+        if (G* gp = p->running_g.load(std::memory_order_relaxed))
+          gp->preempt.store(true, std::memory_order_relaxed);
+      }
+      continue;
+    }
     bool has_work = !runq_empty(p) || sched->runq_size.load(std::memory_order_relaxed) > 0;
     if (p->blocking_epoch.load(std::memory_order_acquire) == epoch) {
       std::int64_t since = p->blocking_since.load(std::memory_order_relaxed);
       if (now - since < kBlockingRetakeNs) continue;
       // Go's rule: with nothing queued and other Ps free to take new work, leave the P with its
       // M for up to 10 ms, so a short blocking call does not cost a thread hand-off.
-      if (!has_work &&
-          sched->nmspinning.load() + sched->npidle.load() > 0 && now - since < kForcePollNs)
+      if (!has_work && sched->nmspinning.load() + sched->npidle.load() > 0 &&
+          now - since < kForcePollNs)
         continue;
       if (take_p(p, state)) taken++;
       continue;
@@ -113,6 +124,7 @@ void schedtrace(std::int64_t now) {
 void* sysmon_main(void*) {
   std::int64_t delay_ns = 20'000;
   int idle_rounds = 0;
+  std::int64_t next_scavenge = sched->start_ns + kScavengePeriodNs;
   std::int64_t next_trace = sched->start_ns + std::int64_t{sched->schedtrace_ms} * 1'000'000;
   while (!sched->shutdown.load(std::memory_order_acquire)) {
     if (idle_rounds == 0)
@@ -143,9 +155,14 @@ void* sysmon_main(void*) {
     }
     // An overdue timer with every P idle and no M waiting in the poller: start one.
     std::int64_t next_timer = earliest_timer();
-    if (next_timer != 0 && next_timer < now &&
-        sched->npidle.load() == sched->gomaxprocs.load() && sched->lastpoll.load() != 0)
+    if (next_timer != 0 && next_timer < now && sched->npidle.load() == sched->gomaxprocs.load() &&
+        sched->lastpoll.load() != 0)
       start_m(nullptr, false);
+
+    if (now >= next_scavenge) {
+      stack_scavenge();
+      next_scavenge = now + kScavengePeriodNs;
+    }
 
     if (retake(now) != 0)
       idle_rounds = 0;
@@ -178,8 +195,9 @@ bool Note::sleep_for(std::int64_t ns) {
   while (key_.load(std::memory_order_acquire) == 0) {
     std::int64_t left = deadline - nanotime();
     if (left <= 0) return false;
-    struct timespec ts{static_cast<time_t>(left / 1'000'000'000),
-                       static_cast<long>(left % 1'000'000'000)};
+    struct timespec ts {
+      static_cast<time_t>(left / 1'000'000'000), static_cast<long>(left % 1'000'000'000)
+    };
     futex_wait(&key_, 0, &ts);
   }
   return true;

@@ -25,7 +25,11 @@ goro_switch:
         popq    %r12
         popq    %rbx
         popq    %rbp
-        ret
+        // pop + jmp instead of ret: the return predictor would always be wrong here (we return
+        // into another context's call), and a mispredicted ret costs more than the whole
+        // switch (bench/micro.cpp: 7.7 ns with ret, ~3 ns with jmp).
+        popq    %rcx
+        jmpq    *%rcx
         .cfi_endproc
         .size   goro_switch, .-goro_switch
 
