@@ -48,7 +48,9 @@
 // price of a third arming mode).
 #include <atomic>
 #include <cstdint>
+#include <mutex>
 #include <new>
+#include <vector>
 
 #include "runtime/lock.hpp"
 #include "runtime/netpoll.hpp"
@@ -100,19 +102,22 @@ namespace {
 struct PollCache {
   Lock lock;
   PollDesc* free = nullptr;
+  std::vector<PollDesc*> batches;  // every PollDesc ever made, for netpoll_abandon
 };
 PollCache g_cache;
 
 // Goroutines parked in poll_wait; the scheduler keeps polling while this is nonzero.
 std::atomic<std::int32_t> g_waiters{0};
 
+constexpr int kPollBatch = 64;
+
 PollDesc* alloc_desc() {
-  constexpr int kBatch = 64;
   g_cache.lock.lock();
   if (g_cache.free == nullptr) {
     // Allocated in batches, never freed (see "Memory" above).
-    auto* batch = new PollDesc[kBatch];
-    for (int i = 0; i < kBatch; i++) {
+    auto* batch = new PollDesc[kPollBatch];
+    g_cache.batches.push_back(batch);
+    for (int i = 0; i < kPollBatch; i++) {
       batch[i].link = g_cache.free;
       g_cache.free = &batch[i];
     }
@@ -343,6 +348,20 @@ void netpoll_ready(G** list, int* count, PollDesc* pd, int mode, bool error) {
     *list = gp;
     ++*count;
   }
+}
+
+void netpoll_abandon() {
+  std::lock_guard<Lock> guard(g_cache.lock);
+  for (PollDesc* batch : g_cache.batches) {
+    for (int i = 0; i < kPollBatch; i++) {
+      PollDesc& pd = batch[i];
+      for (auto* word : {&pd.rg, &pd.wg})
+        if (word->load(std::memory_order_relaxed) > kWait) word->store(kNil);
+      // Their timers went with the run's Ps (abandon_timers).
+      pd.rarmed = pd.warmed = false;
+    }
+  }
+  g_waiters.store(0);
 }
 
 bool netpoll_any_waiters() {

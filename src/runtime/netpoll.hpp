@@ -36,5 +36,8 @@ void netpoll_ready(G** list, int* count, PollDesc* pd, int mode, bool error);
 // Whether any goroutine is parked in the poller (the scheduler then keeps an M in netpoll
 // instead of declaring a deadlock).
 bool netpoll_any_waiters();
+// Forgets every goroutine parked in the poller: they are abandoned with the goro::run that
+// created them, and a late event must not ready a G the next run has recycled.
+void netpoll_abandon();
 
 }  // namespace goro::rt

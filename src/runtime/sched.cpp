@@ -1418,7 +1418,14 @@ int run_main(ClosureFn invoke, void* closure) {
     delete m;
     m = next;
   }
-  for (auto& p : sched->allp) delete p.exchange(nullptr);
+  // Goroutines still parked are abandoned: nothing left over may wake them in a later run.
+  netpoll_abandon();
+  for (auto& slot : sched->allp) {
+    if (P* p = slot.exchange(nullptr)) {
+      abandon_timers(p);
+      delete p;
+    }
+  }
   recycle_all_gs();
   delete sched;
   sched = nullptr;

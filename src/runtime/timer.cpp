@@ -181,6 +181,16 @@ std::int64_t check_timers(P* p, std::int64_t now) {
   return next;
 }
 
+void abandon_timers(P* p) {
+  std::lock_guard<Lock> guard(p->timers_lock);
+  for (Timer* t : p->timers) {
+    t->owner.store(nullptr, std::memory_order_release);
+    t->heap_index = -1;
+  }
+  p->timers.clear();
+  update_timer0(p);
+}
+
 void move_timers(P* from, P* to) {
   if (from == to) return;
   P* first = from->id < to->id ? from : to;
