@@ -187,7 +187,8 @@ void dump_all(int fd, G* current);
 void dump_from_signal(int fd, G* current, void* ucontext);
 
 // timer.cpp's hooks for the scheduler.
-// Runs p's expired timers (REQUIRES: the caller owns a P). Returns p's next `when`, 0 if none.
+// Runs p's expired timers (REQUIRES: the caller owns a P). `now` may be 0: the clock is then
+// read only if p has a timer. Returns p's next `when`, 0 if none.
 std::int64_t check_timers(P* p, std::int64_t now);
 // Drops every pending timer of p, marking each not pending (the run that owns them is over).
 void abandon_timers(P* p);

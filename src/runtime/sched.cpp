@@ -594,7 +594,7 @@ G* steal_work(M* m, bool* new_work, std::int64_t* poll_until) {
       P* victim = allp_at((start + static_cast<std::uint32_t>(i)) % procs);
       if (victim == p) continue;
       if (last_round) {
-        std::int64_t next = check_timers(victim, nanotime());
+        std::int64_t next = check_timers(victim, 0);
         if (next != 0 && (*poll_until == 0 || next < *poll_until)) *poll_until = next;
         bool inherit;
         if (G* gp = runqget(p, &inherit)) return gp;  // a timer readied something onto our P
@@ -624,8 +624,7 @@ G* find_runnable(M* m, bool* inherit) {
       return nullptr;
     }
     P* p = m->p;
-    std::int64_t now = nanotime();
-    std::int64_t poll_until = check_timers(p, now);
+    std::int64_t poll_until = check_timers(p, 0);
 
     // Fairness: every 61st schedule looks at the global queue first.
     if (p->schedtick.load(std::memory_order_relaxed) % 61 == 0 &&

@@ -151,7 +151,10 @@ void timer_sync(Timer* t) {
 
 std::int64_t check_timers(P* p, std::int64_t now) {
   std::int64_t next = p->timer0_when.load(std::memory_order_acquire);
-  if (next == 0 || next > now) return next;
+  if (next == 0) return 0;
+  // The clock costs ~20 ns (a third of a goroutine hand-off): read it only if a timer exists.
+  if (now == 0) now = nanotime();
+  if (next > now) return next;
   p->timers_lock.lock();
   while (!p->timers.empty() && p->timers[0]->when <= now) {
     Timer* t = p->timers[0];
