@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds goro and runs every test: a normal build, then ASan+UBSan (g++), then TSan (clang++).
-# Usage: scripts/test.sh [normal|asan|tsan ...]   (default: all three)
+# Builds goro and runs every test: a normal build, ASan+UBSan (g++), TSan (clang++), and a short
+# libFuzzer run of gorodis's RESP parser.
+# Usage: scripts/test.sh [normal|asan|tsan|fuzz ...]   (default: all four)
 # Exit status is non-zero if any build or test fails, or a sanitizer reports anything.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,7 +9,7 @@ scripts/deps.sh
 
 jobs=$(nproc)
 stages=("$@")
-((${#stages[@]})) || stages=(normal asan tsan)
+((${#stages[@]})) || stages=(normal asan tsan fuzz)
 
 run_stage() {
   local name=$1 dir=build-ci-$1
@@ -37,6 +38,15 @@ for stage in "${stages[@]}"; do
     asan) run_stage asan -DGORO_SANITIZE=address -DGORO_BUILD_EXAMPLES=OFF ;;
     tsan) run_stage tsan -DGORO_SANITIZE=thread -DGORO_BUILD_EXAMPLES=OFF \
             -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ ;;
+    fuzz)
+      # The RESP parser faces the network: fuzz it (with ASan+UBSan) for FUZZ_SECONDS each run.
+      echo "=== fuzz: resp parser ($(date +%T))"
+      mkdir -p build-ci-fuzz/corpus
+      clang++ -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -Iserver \
+        tests/fuzz/resp_fuzz.cpp server/resp.cpp server/util.cpp -o build-ci-fuzz/resp_fuzz
+      build-ci-fuzz/resp_fuzz -max_total_time="${FUZZ_SECONDS:-60}" -print_final_stats=1 \
+        build-ci-fuzz/corpus 2>&1 | tail -n 5
+      ;;
     *) echo "unknown stage $stage" >&2; exit 2 ;;
   esac
 done
