@@ -76,11 +76,11 @@ int run(F&& main) {
       int result;
     } frame{Fn(std::forward<F>(main)), 0};
     return detail::run_main(
-        [](void* p) {
-          auto* f = static_cast<Frame*>(p);
-          f->result = static_cast<int>(f->fn());
-        },
-        &frame) == 0
+               [](void* p) {
+                 auto* f = static_cast<Frame*>(p);
+                 f->result = static_cast<int>(f->fn());
+               },
+               &frame) == 0
                ? frame.result
                : 2;
   }
@@ -103,15 +103,7 @@ void go(const GoOptions& options, F&& f) {
 
 template <class F>
 void go(F&& f) {
-  using Fn = std::decay_t<F>;
-  detail::SpawnSlot slot = detail::spawn_begin(nullptr, sizeof(Fn), alignof(Fn));
-  try {
-    ::new (slot.closure) Fn(std::forward<F>(f));
-  } catch (...) {
-    detail::spawn_abort(slot);
-    throw;
-  }
-  detail::spawn_commit(slot, &detail::invoke_and_destroy<Fn>);
+  go(GoOptions{}, std::forward<F>(f));
 }
 
 // Yields the processor, letting other goroutines run (Go: runtime.Gosched). This goroutine goes

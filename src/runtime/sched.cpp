@@ -145,15 +145,7 @@ M* mget() {
 
 // ---- global run queue (REQUIRES: sched->lock) ---------------------------------------------
 
-void globrunq_put(G* gp) {
-  gp->schedlink = nullptr;
-  if (sched->runq_tail)
-    sched->runq_tail->schedlink = gp;
-  else
-    sched->runq_head = gp;
-  sched->runq_tail = gp;
-  sched->runq_size.fetch_add(1, std::memory_order_relaxed);
-}
+void globrunq_put(G* gp) { globrunq_put_batch(gp, gp, 1); }
 
 G* globrunq_pop() {
   G* gp = sched->runq_head;

@@ -18,20 +18,9 @@
 #include "goro/chan.hpp"
 #include "goro/runtime.hpp"
 #include "runtime/chan.hpp"
+#include "test_util.hpp"
 
 namespace goro_test {
-
-// Runs body as goroutine 1 with GOMAXPROCS set to procs, restoring the previous setting.
-template <class F>
-void run_with_procs(int procs, F body) {
-  goro::run([&] {
-    struct Restore {
-      int previous;
-      ~Restore() { goro::gomaxprocs(previous); }
-    } restore{goro::gomaxprocs(procs)};
-    body();
-  });
-}
 
 // Starts goroutines and waits until each has finished with everything it captured (a
 // sync.WaitGroup made of a channel). REQUIRES: wait() is called before the Group goes away.

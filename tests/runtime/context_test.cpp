@@ -13,22 +13,14 @@
 #include "goro/select.hpp"
 #include "goro/sync.hpp"
 #include "goro/time.hpp"
+#include "test_util.hpp"
 
 namespace {
 
 using namespace std::chrono_literals;
 using goro::ContextErrc;
 
-template <class F>
-void run_with_procs(int procs, F body) {
-  goro::run([&] {
-    struct Restore {
-      int previous;
-      ~Restore() { goro::gomaxprocs(previous); }
-    } restore{goro::gomaxprocs(procs)};
-    body();
-  });
-}
+using goro_test::run_with_procs;
 
 // Whether ctx.done() is closed, without blocking.
 bool is_done(const goro::Context& ctx) {

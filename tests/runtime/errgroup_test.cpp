@@ -11,21 +11,13 @@
 #include "goro/runtime.hpp"
 #include "goro/select.hpp"
 #include "goro/time.hpp"
+#include "test_util.hpp"
 
 namespace {
 
 using namespace std::chrono_literals;
 
-template <class F>
-void run_with_procs(int procs, F body) {
-  goro::run([&] {
-    struct Restore {
-      int previous;
-      ~Restore() { goro::gomaxprocs(previous); }
-    } restore{goro::gomaxprocs(procs)};
-    body();
-  });
-}
+using goro_test::run_with_procs;
 
 TEST(ErrGroup, AllSucceed) {
   run_with_procs(4, [] {

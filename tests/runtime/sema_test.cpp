@@ -12,22 +12,14 @@
 
 #include "goro/runtime.hpp"
 #include "goro/sync.hpp"
+#include "test_util.hpp"
 
 namespace {
 
 using goro::rt::WaitReason;
 
 // Runs body as goro::run's main goroutine with GOMAXPROCS set to procs.
-template <class F>
-void run_with_procs(int procs, F body) {
-  goro::run([&] {
-    struct Restore {
-      int previous;
-      ~Restore() { goro::gomaxprocs(previous); }
-    } restore{goro::gomaxprocs(procs)};
-    body();
-  });
-}
+using goro_test::run_with_procs;
 
 void yield_until(const std::atomic<int>& counter, int target) {
   while (counter.load() < target) goro::yield();

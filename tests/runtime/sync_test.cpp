@@ -18,19 +18,11 @@
 #include "goro/panic.hpp"
 #include "goro/runtime.hpp"
 #include "runtime/sched.hpp"
+#include "test_util.hpp"
 
 namespace {
 
-template <class F>
-void run_with_procs(int procs, F body) {
-  goro::run([&] {
-    struct Restore {
-      int previous;
-      ~Restore() { goro::gomaxprocs(previous); }
-    } restore{goro::gomaxprocs(procs)};
-    body();
-  });
-}
+using goro_test::run_with_procs;
 
 // The goroutine that will store itself in `slot` (via spawn_recorded) and then block.
 using GSlot = std::atomic<goro::rt::G*>;

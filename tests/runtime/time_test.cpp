@@ -15,6 +15,7 @@
 #include "goro/runtime.hpp"
 #include "goro/select.hpp"
 #include "goro/sync.hpp"
+#include "test_util.hpp"
 
 namespace {
 
@@ -22,16 +23,7 @@ using namespace std::chrono_literals;
 using goro::Duration;
 using goro::Time;
 
-template <class F>
-void run_with_procs(int procs, F body) {
-  goro::run([&] {
-    struct Restore {
-      int previous;
-      ~Restore() { goro::gomaxprocs(previous); }
-    } restore{goro::gomaxprocs(procs)};
-    body();
-  });
-}
+using goro_test::run_with_procs;
 
 TEST(Sleep, NeverWakesEarly) {
   for (int procs : {1, 4}) {
