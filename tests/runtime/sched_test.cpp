@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <csignal>
 #include <mutex>
 #include <set>
 #include <sstream>
@@ -432,6 +433,18 @@ TEST(Sched, MillionGoroutinesAliveAtOnce) {
   EXPECT_EQ(woke.load(), kN);
 }
 
+TEST(Sched, SchedtracePrintsGoStyleLines) {
+  setenv("GORO_DEBUG", "schedtrace=10", 1);
+  testing::internal::CaptureStderr();
+  goro::run([] { goro::sleep(std::chrono::milliseconds(60)); });
+  std::string err = testing::internal::GetCapturedStderr();
+  unsetenv("GORO_DEBUG");
+  EXPECT_NE(err.find("SCHED "), std::string::npos) << err;
+  EXPECT_NE(err.find("ms: gomaxprocs="), std::string::npos) << err;
+  EXPECT_NE(err.find(" idleprocs="), std::string::npos) << err;
+  EXPECT_NE(err.find(" runqueue="), std::string::npos) << err;
+}
+
 // ---- fatal behaviours, each in a child process ----------------------------------------------
 
 class SchedDeathTest : public ::testing::Test {
@@ -454,6 +467,18 @@ TEST_F(SchedDeathTest, ExceptionEscapingGoroutinePanics) {
                 for (;;) goro::yield();
               }),
               ::testing::ExitedWithCode(2), "panic: boom\n\ngoroutine [0-9]+ \\[running\\]:");
+}
+
+TEST_F(SchedDeathTest, SigquitDumpsGoroutinesAndExits) {
+  EXPECT_EXIT(goro::run([] {
+                ParkingLot lot;
+                goro::go([&] { lot.wait(); });
+                wait_until([&] { return lot.size() == 1; });
+                raise(SIGQUIT);
+                for (;;) goro::yield();
+              }),
+              ::testing::ExitedWithCode(2),
+              "SIGQUIT: quit\n\n(.|\n)*goroutine [0-9]+ \\[semacquire\\]");
 }
 
 int recurse(int depth) {
