@@ -7,6 +7,7 @@ packages=(
   build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev
   libgtest-dev libgmock-dev libbenchmark-dev libboost-context-dev
   libunwind-dev libdw-dev
+  g++-aarch64-linux-gnu qemu-user
   redis-tools python3-redis libhiredis-dev
 )
 missing=()

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds goro and runs every test: a normal build, ASan+UBSan (g++), TSan (clang++), and a short
-# libFuzzer run of gorodis's RESP parser.
-# Usage: scripts/test.sh [normal|asan|tsan|fuzz ...]   (default: all four)
+# libFuzzer run of gorodis's RESP parser, and the AArch64 context switch cross-built and run under
+# qemu (scripts/check-aarch64.sh, seconds).
+# Usage: scripts/test.sh [normal|asan|tsan|fuzz|aarch64 ...]   (default: all five)
 # Exit status is non-zero if any build or test fails, or a sanitizer reports anything.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,7 +10,7 @@ scripts/deps.sh
 
 jobs=$(nproc)
 stages=("$@")
-((${#stages[@]})) || stages=(normal asan tsan fuzz)
+((${#stages[@]})) || stages=(normal asan tsan fuzz aarch64)
 
 run_stage() {
   local name=$1 dir=build-ci-$1
@@ -47,6 +48,7 @@ for stage in "${stages[@]}"; do
       build-ci-fuzz/resp_fuzz -max_total_time="${FUZZ_SECONDS:-60}" -print_final_stats=1 \
         build-ci-fuzz/corpus 2>&1 | tail -n 5
       ;;
+    aarch64) echo "=== aarch64 ($(date +%T))"; scripts/check-aarch64.sh ;;
     *) echo "unknown stage $stage" >&2; exit 2 ;;
   esac
 done
