@@ -28,14 +28,14 @@ using goro::rt::arch::SanitizerFiber;
 
 int failures = 0;
 
-#define CHECK(cond, ...)                                                   \
-  do {                                                                     \
-    if (!(cond)) {                                                         \
+#define CHECK(cond, ...)                                                            \
+  do {                                                                              \
+    if (!(cond)) {                                                                  \
       std::fprintf(stderr, "%s:%d: CHECK(%s) failed: ", __FILE__, __LINE__, #cond); \
-      std::fprintf(stderr, __VA_ARGS__);                                   \
-      std::fprintf(stderr, "\n");                                          \
-      if (++failures > 20) std::exit(1);                                   \
-    }                                                                      \
+      std::fprintf(stderr, __VA_ARGS__);                                            \
+      std::fprintf(stderr, "\n");                                                   \
+      if (++failures > 20) std::exit(1);                                            \
+    }                                                                               \
   } while (0)
 
 // One context: a stack of its own (or the thread's, for main) plus sanitizer bookkeeping.
@@ -59,8 +59,8 @@ void start(Coro& c, void (*entry)(void*), void* arg, std::size_t misalign = 0) {
   // A fresh mapping each time (never freed: the test is short), set up the way the runtime
   // sets up goroutine stacks.
   c.stack_size = 64 * 1024;
-  void* mem = mmap(nullptr, c.stack_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                   -1, 0);
+  void* mem =
+      mmap(nullptr, c.stack_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (mem == MAP_FAILED) {
     std::perror("mmap");
     std::exit(1);
@@ -94,8 +94,8 @@ void start(Coro& c, void (*entry)(void*), void* arg, std::size_t misalign = 0) {
       "fmov d12, %0\n\tfmov d13, %0\n\tfmov d14, %0\n\tfmov d15, %0\n\t"
       :
       : "r"(garbage)
-      : "x19", "x20", "x21", "x22", "x23", "x24", "x25", "x26", "x27", "x28", "d8", "d9",
-        "d10", "d11", "d12", "d13", "d14", "d15");
+      : "x19", "x20", "x21", "x22", "x23", "x24", "x25", "x26", "x27", "x28", "d8", "d9", "d10",
+        "d11", "d12", "d13", "d14", "d15");
 #endif
 }
 
@@ -137,10 +137,10 @@ struct RegSnapshot {
       "movq 16(%%rsp), %%rbp\n\t"
       "movq 24(%%rsp), %%rsp\n\t"
       : "+r"(rdi), "+r"(rsi), "+r"(rdx)
-      : "m"(in)
-      : "rax", "rbx", "rcx", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15",
-        "memory", "cc", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8",
-        "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15");
+      :  // `in` is read through rdx; the "memory" clobber orders its stores before the asm
+      : "rax", "rbx", "rcx", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "memory", "cc",
+        "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10",
+        "xmm11", "xmm12", "xmm13", "xmm14", "xmm15");
 #elif defined(__aarch64__)
   register void** x0 asm("x0") = &from.ctx.sp;
   register void* x1 asm("x1") = to.ctx.sp;
@@ -165,11 +165,11 @@ struct RegSnapshot {
       "ldr x29, [sp], #16\n\t"
       : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3)
       :
-      : "x4", "x5", "x6", "x7", "x8", "x9", "x10", "x11", "x12", "x13", "x14", "x15", "x16",
-        "x17", "x19", "x20", "x21", "x22", "x23", "x24", "x25", "x26", "x27", "x28", "x30",
-        "memory", "cc", "v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11",
-        "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v20", "v21", "v22", "v23", "v24",
-        "v25", "v26", "v27", "v28", "v29", "v30", "v31");
+      : "x4", "x5", "x6", "x7", "x8", "x9", "x10", "x11", "x12", "x13", "x14", "x15", "x16", "x17",
+        "x19", "x20", "x21", "x22", "x23", "x24", "x25", "x26", "x27", "x28", "x30", "memory", "cc",
+        "v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12", "v13",
+        "v14", "v15", "v16", "v17", "v18", "v19", "v20", "v21", "v22", "v23", "v24", "v25", "v26",
+        "v27", "v28", "v29", "v30", "v31");
 #endif
   goro::rt::arch::sanitizer_after_switch(from.fiber);
 }
@@ -243,19 +243,42 @@ volatile std::uint64_t seed_pong = 0xc2b2ae3d27d4eb4full;
 // Sixteen integers and twelve doubles that stay live across each switch: more than the
 // caller-saved registers can hold, so the compiler keeps them in callee-saved registers (or
 // spills them to this context's own stack, which must then survive too).
-#define LIVE_VALUES(seed, i)                                                           \
-  std::uint64_t a0 = (seed) + (i), a1 = a0 * 3, a2 = a0 ^ 0x55, a3 = a0 + 7, a4 = a1 * 5, \
-                a5 = a2 + a3, a6 = a0 << 3, a7 = a1 ^ a2, a8 = a3 * a3, a9 = a4 + 11,     \
-                a10 = a5 ^ a6, a11 = a7 + 13, a12 = a8 * 17, a13 = a9 - 1, a14 = a0 >> 2, \
-                a15 = a10 + a11;                                                       \
-  double f0 = static_cast<double>(i) + 0.5, f1 = f0 * 1.25, f2 = f0 + 3.75, f3 = f1 * f2, \
-         f4 = f0 - 9.0, f5 = f3 / 7.0, f6 = f4 * f4, f7 = f5 + f6, f8 = f0 * 0.001,       \
-         f9 = f1 - f8, f10 = f2 * 2.0, f11 = f9 + f10;                                    \
-  OPAQUE_I(a0); OPAQUE_I(a1); OPAQUE_I(a2); OPAQUE_I(a3); OPAQUE_I(a4); OPAQUE_I(a5);     \
-  OPAQUE_I(a6); OPAQUE_I(a7); OPAQUE_I(a8); OPAQUE_I(a9); OPAQUE_I(a10); OPAQUE_I(a11);   \
-  OPAQUE_I(a12); OPAQUE_I(a13); OPAQUE_I(a14); OPAQUE_I(a15); OPAQUE_F(f0); OPAQUE_F(f1); \
-  OPAQUE_F(f2); OPAQUE_F(f3); OPAQUE_F(f4); OPAQUE_F(f5); OPAQUE_F(f6); OPAQUE_F(f7);     \
-  OPAQUE_F(f8); OPAQUE_F(f9); OPAQUE_F(f10); OPAQUE_F(f11)
+#define LIVE_VALUES(seed, i)                                                                      \
+  std::uint64_t a0 = (seed) + (i), a1 = a0 * 3, a2 = a0 ^ 0x55, a3 = a0 + 7, a4 = a1 * 5,         \
+                a5 = a2 + a3, a6 = a0 << 3, a7 = a1 ^ a2, a8 = a3 * a3, a9 = a4 + 11,             \
+                a10 = a5 ^ a6, a11 = a7 + 13, a12 = a8 * 17, a13 = a9 - 1, a14 = a0 >> 2,         \
+                a15 = a10 + a11;                                                                  \
+  double f0 = static_cast<double>(i) + 0.5, f1 = f0 * 1.25, f2 = f0 + 3.75, f3 = f1 * f2,         \
+         f4 = f0 - 9.0, f5 = f3 / 7.0, f6 = f4 * f4, f7 = f5 + f6, f8 = f0 * 0.001, f9 = f1 - f8, \
+         f10 = f2 * 2.0, f11 = f9 + f10;                                                          \
+  OPAQUE_I(a0);                                                                                   \
+  OPAQUE_I(a1);                                                                                   \
+  OPAQUE_I(a2);                                                                                   \
+  OPAQUE_I(a3);                                                                                   \
+  OPAQUE_I(a4);                                                                                   \
+  OPAQUE_I(a5);                                                                                   \
+  OPAQUE_I(a6);                                                                                   \
+  OPAQUE_I(a7);                                                                                   \
+  OPAQUE_I(a8);                                                                                   \
+  OPAQUE_I(a9);                                                                                   \
+  OPAQUE_I(a10);                                                                                  \
+  OPAQUE_I(a11);                                                                                  \
+  OPAQUE_I(a12);                                                                                  \
+  OPAQUE_I(a13);                                                                                  \
+  OPAQUE_I(a14);                                                                                  \
+  OPAQUE_I(a15);                                                                                  \
+  OPAQUE_F(f0);                                                                                   \
+  OPAQUE_F(f1);                                                                                   \
+  OPAQUE_F(f2);                                                                                   \
+  OPAQUE_F(f3);                                                                                   \
+  OPAQUE_F(f4);                                                                                   \
+  OPAQUE_F(f5);                                                                                   \
+  OPAQUE_F(f6);                                                                                   \
+  OPAQUE_F(f7);                                                                                   \
+  OPAQUE_F(f8);                                                                                   \
+  OPAQUE_F(f9);                                                                                   \
+  OPAQUE_F(f10);                                                                                  \
+  OPAQUE_F(f11)
 
 #define SUM_LIVE_VALUES()                                                                \
   (a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11 + a12 + a13 + a14 + a15 + \
@@ -358,9 +381,10 @@ void test_ring() {
   for (int lap = 0; lap <= kLaps; lap++) switch_to(main_coro, ring[0]);
   for (int k = 0; k < kRing; k++) {
     double expected = 0;
-    for (int lap = 0; lap < kLaps; lap++) expected += std::sqrt(static_cast<double>(lap * kRing + k));
-    CHECK(ring_acc[k] == expected, "ring context %d computed %.17g, expected %.17g", k,
-          ring_acc[k], expected);
+    for (int lap = 0; lap < kLaps; lap++)
+      expected += std::sqrt(static_cast<double>(lap * kRing + k));
+    CHECK(ring_acc[k] == expected, "ring context %d computed %.17g, expected %.17g", k, ring_acc[k],
+          expected);
   }
 }
 
