@@ -6,6 +6,7 @@
 
 #include <cctype>
 #include <cstring>
+#include <optional>
 
 #include "util.hpp"
 
@@ -149,27 +150,32 @@ ParseStatus RequestParser::next(std::vector<std::string_view>& argv) {
   }
 }
 
+std::optional<ParseStatus> RequestParser::read_header(char prefix, std::string_view too_big,
+                                                      std::optional<long long>& number) {
+  const void* cr = std::memchr(buffer_.data() + cursor_, '\r', buffer_.size() - cursor_);
+  if (cr == nullptr) {
+    if (buffer_.size() - cursor_ > limits_.max_inline_size) return fail(too_big);
+    return ParseStatus::kNeedMore;
+  }
+  const auto line_end = static_cast<std::size_t>(static_cast<const char*>(cr) - buffer_.data());
+  if (line_end + 1 >= buffer_.size()) return ParseStatus::kNeedMore;
+  if (buffer_[cursor_] != prefix) {
+    return fail(std::string("Protocol error: expected '") + prefix + "', got '" + buffer_[cursor_] +
+                "'");
+  }
+  number = parse_int64(std::string_view(buffer_).substr(cursor_ + 1, line_end - (cursor_ + 1)));
+  cursor_ = line_end + 2;
+  return std::nullopt;
+}
+
 ParseStatus RequestParser::parse_multibulk(std::vector<std::string_view>& argv) {
-  auto find_line_end = [&](std::size_t from) -> std::size_t {
-    const void* cr = std::memchr(buffer_.data() + from, '\r', buffer_.size() - from);
-    return cr == nullptr ? std::string::npos
-                         : static_cast<std::size_t>(static_cast<const char*>(cr) - buffer_.data());
-  };
   if (multibulk_remaining_ == 0) {
-    std::size_t line_end = find_line_end(cursor_);
-    if (line_end == std::string::npos) {
-      if (buffer_.size() - cursor_ > limits_.max_inline_size) {
-        return fail("Protocol error: too big mbulk count string");
-      }
-      return ParseStatus::kNeedMore;
-    }
-    if (line_end + 1 >= buffer_.size()) return ParseStatus::kNeedMore;
-    auto count =
-        parse_int64(std::string_view(buffer_).substr(cursor_ + 1, line_end - (cursor_ + 1)));
+    std::optional<long long> count;
+    if (auto status = read_header('*', "Protocol error: too big mbulk count string", count))
+      return *status;
     if (!count || *count > limits_.max_multibulk_length) {
       return fail("Protocol error: invalid multibulk length");
     }
-    cursor_ = line_end + 2;
     if (*count <= 0) {
       command_start_ = cursor_;
       return ParseStatus::kCommandReady;  // empty command, skipped by next()
@@ -180,25 +186,12 @@ ParseStatus RequestParser::parse_multibulk(std::vector<std::string_view>& argv) 
   }
   while (multibulk_remaining_ > 0) {
     if (bulk_length_ < 0) {
-      std::size_t line_end = find_line_end(cursor_);
-      if (line_end == std::string::npos) {
-        if (buffer_.size() - cursor_ > limits_.max_inline_size) {
-          return fail("Protocol error: too big bulk count string");
-        }
-        return ParseStatus::kNeedMore;
-      }
-      if (line_end + 1 >= buffer_.size()) return ParseStatus::kNeedMore;
-      if (buffer_[cursor_] != '$') {
-        std::string message = "Protocol error: expected '$', got ' '";
-        message[message.size() - 2] = buffer_[cursor_];
-        return fail(message);
-      }
-      auto length =
-          parse_int64(std::string_view(buffer_).substr(cursor_ + 1, line_end - (cursor_ + 1)));
+      std::optional<long long> length;
+      if (auto status = read_header('$', "Protocol error: too big bulk count string", length))
+        return *status;
       if (!length || *length < 0 || *length > limits_.max_bulk_length) {
         return fail("Protocol error: invalid bulk length");
       }
-      cursor_ = line_end + 2;
       bulk_length_ = *length;
     }
     if (buffer_.size() - cursor_ < static_cast<std::size_t>(bulk_length_) + 2) {

@@ -26,6 +26,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -74,6 +75,12 @@ class RequestParser {
   std::size_t pending_bytes() const { return buffer_.size() - command_start_; }
 
  private:
+  // Reads the header line at cursor_, "<prefix><number>\r\n" ("*3", "$5"). Returns a status to
+  // hand back (need more bytes, or a protocol error, with `too_big` if the line outgrows the
+  // inline limit), or nullopt once the line is consumed; `number` is then its value (nullopt if
+  // not a number).
+  std::optional<ParseStatus> read_header(char prefix, std::string_view too_big,
+                                         std::optional<long long>& number);
   ParseStatus parse_multibulk(std::vector<std::string_view>& argv);
   ParseStatus parse_inline(std::vector<std::string_view>& argv);
   ParseStatus fail(std::string_view message);
