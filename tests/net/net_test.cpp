@@ -51,6 +51,33 @@ std::string read_n(net::Conn& c, std::size_t n) {
 // listener and waits until every connection has ended (declare clients after it, so they close
 // first). Tests leave no goroutine parked on the poller when goro::run returns: the runtime
 // recycles the Gs of abandoned goroutines for the next run.
+// A connected loopback TCP pair and its listener; nullopt (with a test failure) if any step
+// fails. The conns are optionals so that tests use them as `c->read(...)`, `*c`.
+struct TcpPair {
+  net::Listener ln;
+  std::optional<net::Conn> c;  // the dialing side
+  std::optional<net::Conn> s;  // the accepted side
+};
+
+std::optional<TcpPair> tcp_pair() {
+  auto ln = net::listen("tcp", "127.0.0.1:0");
+  if (!ln) {
+    ADD_FAILURE() << "listen: " << ln.error().message();
+    return std::nullopt;
+  }
+  auto c = net::dial("tcp", ln->addr());
+  if (!c) {
+    ADD_FAILURE() << "dial: " << c.error().message();
+    return std::nullopt;
+  }
+  auto s = ln->accept();
+  if (!s) {
+    ADD_FAILURE() << "accept: " << s.error().message();
+    return std::nullopt;
+  }
+  return TcpPair{*ln, *c, *s};
+}
+
 class EchoServer {
  public:
   explicit EchoServer(net::Listener ln, std::size_t buffer = 4096) : ln_(std::move(ln)) {
@@ -316,12 +343,9 @@ TEST(Net, ThousandsOfConcurrentConnections) {
 
 TEST(Net, ReadDeadlineTimesOutAndConnStaysUsable) {
   goro::run([] {
-    auto ln = net::listen("tcp", "127.0.0.1:0");
-    ASSERT_TRUE(ln);
-    auto c = net::dial("tcp", ln->addr());
-    ASSERT_TRUE(c);
-    auto s = ln->accept();
-    ASSERT_TRUE(s);
+    auto pair = tcp_pair();
+    ASSERT_TRUE(pair);
+    auto& [ln, c, s] = *pair;
     char buf[16];
     const auto start = net::Clock::now();
     ASSERT_TRUE(c->set_read_deadline(start + 50ms));
@@ -350,12 +374,9 @@ TEST(Net, ReadDeadlineTimesOutAndConnStaysUsable) {
 // A deadline set by another goroutine wakes a reader blocked without one.
 TEST(Net, DeadlineSetWhileBlockedInRead) {
   goro::run([] {
-    auto ln = net::listen("tcp", "127.0.0.1:0");
-    ASSERT_TRUE(ln);
-    auto c = net::dial("tcp", ln->addr());
-    ASSERT_TRUE(c);
-    auto s = ln->accept();
-    ASSERT_TRUE(s);
+    auto pair = tcp_pair();
+    ASSERT_TRUE(pair);
+    auto& [ln, c, s] = *pair;
     goro::go([c = *c]() mutable {
       goro::sleep(20ms);
       (void)c.set_deadline(net::Clock::now() + 10ms);
@@ -367,12 +388,9 @@ TEST(Net, DeadlineSetWhileBlockedInRead) {
 
 TEST(Net, WriteDeadlineWhilePeerDoesNotRead) {
   goro::run([] {
-    auto ln = net::listen("tcp", "127.0.0.1:0");
-    ASSERT_TRUE(ln);
-    auto c = net::dial("tcp", ln->addr());
-    ASSERT_TRUE(c);
-    auto s = ln->accept();
-    ASSERT_TRUE(s);
+    auto pair = tcp_pair();
+    ASSERT_TRUE(pair);
+    auto& [ln, c, s] = *pair;
     ASSERT_TRUE(s->set_read_buffer(4096));
     ASSERT_TRUE(c->set_write_buffer(4096));
     const std::string big = pattern(64 << 20);  // far more than the socket buffers hold
@@ -399,12 +417,9 @@ TEST(Net, WriteDeadlineWhilePeerDoesNotRead) {
 
 TEST(Net, CloseWakesBlockedReaderAndWriter) {
   goro::run([] {
-    auto ln = net::listen("tcp", "127.0.0.1:0");
-    ASSERT_TRUE(ln);
-    auto c = net::dial("tcp", ln->addr());
-    ASSERT_TRUE(c);
-    auto s = ln->accept();
-    ASSERT_TRUE(s);
+    auto pair = tcp_pair();
+    ASSERT_TRUE(pair);
+    auto& [ln, c, s] = *pair;
     ASSERT_TRUE(c->set_write_buffer(4096));
     ASSERT_TRUE(s->set_read_buffer(4096));
     goro::WaitGroup wg;
@@ -431,12 +446,9 @@ TEST(Net, CloseWakesBlockedReaderAndWriter) {
 
 TEST(Net, PeerResetIsReported) {
   goro::run([] {
-    auto ln = net::listen("tcp", "127.0.0.1:0");
-    ASSERT_TRUE(ln);
-    auto c = net::dial("tcp", ln->addr());
-    ASSERT_TRUE(c);
-    auto s = ln->accept();
-    ASSERT_TRUE(s);
+    auto pair = tcp_pair();
+    ASSERT_TRUE(pair);
+    auto& [ln, c, s] = *pair;
     goro::go([s = *s]() mutable {
       goro::sleep(20ms);
       ASSERT_TRUE(s.set_linger(0));
