@@ -39,7 +39,7 @@ std::uint32_t bitfield_key_flags(std::span<const std::string_view> argv) {
   return KeySpec::kRO | KeySpec::kAccess;
 }
 
-std::vector<CommandSpec> command_definitions() {
+std::vector<CommandSpec> part1_command_specs() {
   return {
       {.name = "del",
        .handler = del_command,
@@ -1444,6 +1444,17 @@ void finish(CommandSpec& command, std::string_view container,
   add_implicit_acl_categories(command);
   derive_legacy_range(command);
   for (CommandSpec& sub : command.subcommands) finish(sub, command.name, all);
+}
+
+// The whole table: part 1's commands above, then each later family's from its
+// commands_<family>.cpp.
+std::vector<CommandSpec> command_definitions() {
+  std::vector<CommandSpec> commands = part1_command_specs();
+  auto append = [&commands](std::vector<CommandSpec> family) {
+    for (CommandSpec& spec : family) commands.push_back(std::move(spec));
+  };
+  (void)append;  // families are appended here: append(list_command_specs()); ...
+  return commands;
 }
 
 const CommandSpec* find_in(std::span<const CommandSpec> commands, std::string_view name) {

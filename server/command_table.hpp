@@ -167,4 +167,6 @@ class CommandTable {
   std::vector<const CommandSpec*> all_;
 };
 
+// The specs of each command family after part 1, one function per commands_<family>.cpp.
+
 }  // namespace gorodis

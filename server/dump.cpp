@@ -244,6 +244,11 @@ void dump_command(CommandContext& ctx) {
     ctx.reply.null();
     return;
   }
+  if (!entry->value.is_string()) {
+    // Serializing lists, sets, sorted sets and hashes comes with the RDB codec (issue 7).
+    ctx.reply.error("ERR DUMP of non-string values is not supported yet");
+    return;
+  }
   ctx.reply.bulk(dump_payload(entry->value, ctx.server.config().rdb_compression));
 }
 

@@ -32,15 +32,55 @@ Object Object::integer(long long value) {
   return object;
 }
 
+Object Object::composite(std::unique_ptr<CompositeValue> value) {
+  Object object;
+  object.repr_ = std::move(value);
+  return object;
+}
+
+Object::Object(const Object& other)
+    : access_time_ms(other.access_time_ms), lfu_counter(other.lfu_counter), raw_(other.raw_) {
+  if (auto* value = std::get_if<std::unique_ptr<CompositeValue>>(&other.repr_)) {
+    repr_ = (*value)->clone();
+  } else if (other.is_integer()) {
+    repr_ = other.integer_value();
+  } else {
+    repr_ = std::get<std::string>(other.repr_);
+  }
+}
+
+Object& Object::operator=(const Object& other) {
+  if (this != &other) *this = Object(other);
+  return *this;
+}
+
+ObjectType Object::type() const {
+  if (auto* value = std::get_if<std::unique_ptr<CompositeValue>>(&repr_)) {
+    return (*value)->type();
+  }
+  return ObjectType::kString;
+}
+
 std::string_view Object::type_name(ObjectType type) {
   switch (type) {
     case ObjectType::kString:
       return "string";
+    case ObjectType::kList:
+      return "list";
+    case ObjectType::kSet:
+      return "set";
+    case ObjectType::kZset:
+      return "zset";
+    case ObjectType::kHash:
+      return "hash";
   }
   return "none";
 }
 
 Encoding Object::encoding() const {
+  if (auto* value = std::get_if<std::unique_ptr<CompositeValue>>(&repr_)) {
+    return (*value)->encoding();
+  }
   if (is_integer()) return Encoding::kInt;
   return raw_ ? Encoding::kRaw : Encoding::kEmbstr;
 }
@@ -53,6 +93,16 @@ std::string_view Object::encoding_name(Encoding encoding) {
       return "embstr";
     case Encoding::kRaw:
       return "raw";
+    case Encoding::kHashtable:
+      return "hashtable";
+    case Encoding::kIntset:
+      return "intset";
+    case Encoding::kListpack:
+      return "listpack";
+    case Encoding::kQuicklist:
+      return "quicklist";
+    case Encoding::kSkiplist:
+      return "skiplist";
   }
   return "unknown";
 }

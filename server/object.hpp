@@ -1,8 +1,14 @@
 // object.hpp — values stored in the keyspace.
 //
-// Only strings exist so far; the type enum and TYPE/OBJECT replies are shaped for the other Redis
-// types to be added as further alternatives. A string is held in one of Redis's three
-// encodings, because OBJECT ENCODING, OBJECT REFCOUNT, MEMORY USAGE and DUMP expose them:
+// An Object is a string (held inline, below) or a composite value — list, set, sorted set or
+// hash — owned through a CompositeValue pointer. Each composite type is its own class in its own
+// file (t_list, t_set, t_zset, t_hash), deriving from CompositeValue; the Object knows nothing
+// of their insides, so the types evolve independently, and a value costs one pointer here.
+// Rejected: one std::variant alternative per type — every file including object.hpp would then
+// need every type's definition, coupling all of them.
+//
+// A string is held in one of Redis's three encodings, because OBJECT ENCODING, OBJECT REFCOUNT,
+// MEMORY USAGE and DUMP expose them:
 //   int    — a canonical decimal integer that fits in 64 bits, stored as the integer itself
 //            (8 bytes instead of up to 20 characters; INCR works without parsing);
 //   embstr — an immutable string of at most 44 bytes (Redis allocates it together with its
@@ -15,16 +21,42 @@
 // in the object as in Redis.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <variant>
 
 namespace gorodis {
 
-enum class ObjectType : std::uint8_t { kString };
+// Redis's type numbers (OBJ_STRING ... OBJ_HASH), in its order.
+enum class ObjectType : std::uint8_t { kString, kList, kSet, kZset, kHash };
 
-enum class Encoding : std::uint8_t { kInt, kEmbstr, kRaw };
+// Redis 7.0's encodings, as OBJECT ENCODING names them.
+enum class Encoding : std::uint8_t {
+  kInt,
+  kEmbstr,
+  kRaw,
+  kHashtable,
+  kIntset,
+  kListpack,
+  kQuicklist,
+  kSkiplist,
+};
+
+// A list, set, sorted set or hash value. Implementations live in t_<type>.hpp.
+class CompositeValue {
+ public:
+  virtual ~CompositeValue() = default;
+  virtual ObjectType type() const = 0;
+  virtual Encoding encoding() const = 0;
+  // A deep copy (COPY).
+  virtual std::unique_ptr<CompositeValue> clone() const = 0;
+  // Bytes Redis would account for the value (MEMORY USAGE): with `samples` > 0 an estimate from
+  // that many elements, like Redis's objectComputeSize; 0 means every element.
+  virtual std::size_t memory_usage(std::size_t samples) const = 0;
+};
 
 // Scratch space for viewing an int-encoded string as text without allocating.
 struct IntegerText {
@@ -48,8 +80,17 @@ class Object {
   // A string that is going to be modified in place (createObject(OBJ_STRING, sds)): raw.
   static Object raw_string(std::string value);
   static Object integer(long long value);
+  static Object composite(std::unique_ptr<CompositeValue> value);
 
-  ObjectType type() const { return ObjectType::kString; }
+  Object() = default;
+  Object(const Object& other);  // deep copy of a composite
+  Object& operator=(const Object& other);
+  Object(Object&&) noexcept = default;
+  Object& operator=(Object&&) noexcept = default;
+  ~Object() = default;
+
+  ObjectType type() const;
+  bool is_string() const { return type() == ObjectType::kString; }
   static std::string_view type_name(ObjectType type);
   Encoding encoding() const;
   static std::string_view encoding_name(Encoding encoding);
@@ -64,11 +105,18 @@ class Object {
   // Converts to a raw string (Redis dbUnshareStringValue) and returns it for modification.
   std::string& mutable_string();
 
+  // The composite value; REQUIRES: type() is the one T implements.
+  template <class T>
+  T& as() const {
+    return static_cast<T&>(*std::get<std::unique_ptr<CompositeValue>>(repr_));
+  }
+  CompositeValue& composite() const { return *std::get<std::unique_ptr<CompositeValue>>(repr_); }
+
   std::int64_t access_time_ms = 0;
   std::uint8_t lfu_counter = kLfuInitialCounter;
 
  private:
-  std::variant<long long, std::string> repr_;
+  std::variant<long long, std::string, std::unique_ptr<CompositeValue>> repr_;
   bool raw_ = false;  // string representation created for in-place modification
 };
 

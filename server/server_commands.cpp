@@ -60,7 +60,7 @@ std::size_t sds_allocation(std::size_t length) {
   return jemalloc_size(header + length + 1);
 }
 
-std::size_t estimated_memory(const Entry& entry) {
+std::size_t estimated_memory(const Entry& entry, std::size_t samples) {
   constexpr std::size_t kObjectHeader = 16;
   constexpr std::size_t kDictEntry = 24;
   constexpr std::size_t kEmbstrHeader = 3;
@@ -73,6 +73,9 @@ std::size_t estimated_memory(const Entry& entry) {
       break;
     case Encoding::kRaw:
       value += sds_allocation(entry.value.string_length());
+      break;
+    default:
+      value += entry.value.composite().memory_usage(samples);
       break;
   }
   return sds_allocation(entry.key.size()) + kDictEntry + value;
@@ -293,22 +296,24 @@ void object_help_command(CommandContext& ctx) {
 }
 
 void memory_usage_command(CommandContext& ctx) {
+  // Redis's OBJ_COMPUTE_SIZE_DEF_SAMPLES; 0 samples every element.
+  std::size_t samples = 5;
   for (std::size_t j = 3; j < ctx.argc(); ++j) {
     if (iequals(ctx.argv[j], "samples") && j + 1 < ctx.argc()) {
-      // Strings have no nested elements to sample; the count is validated and ignored.
-      auto samples = integer_argument(ctx, ++j);
-      if (!samples) return;
-      if (*samples < 0) {
+      auto count = integer_argument(ctx, ++j);
+      if (!count) return;
+      if (*count < 0) {
         ctx.reply.error(errors::kSyntax);
         return;
       }
+      samples = static_cast<std::size_t>(*count);
     } else {
       ctx.reply.error(errors::kSyntax);
       return;
     }
   }
   if (Entry* entry = introspected_key(ctx)) {
-    ctx.reply.integer(static_cast<long long>(estimated_memory(*entry)));
+    ctx.reply.integer(static_cast<long long>(estimated_memory(*entry, samples)));
   }
 }
 
