@@ -1,38 +1,15 @@
 #!/usr/bin/python3
-"""redis-py (Debian python3-redis) against a real gorodis: starts the binary given as argv[1]
-on a free port, runs a client session through redis-py's high-level API, and stops it.
-Exit status 0 on success; bounded by socket timeouts and a 30 s start-up wait."""
-import os
-import signal
-import socket
-import subprocess
+"""redis-py (Debian python3-redis) against a real gorodis: part 1's commands through redis-py's
+high-level API. Usage: redis_py_test.py <gorodis binary>; exit status 0 on success."""
 import sys
-import time
 
 import redis
 
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from gorodis_process import gorodis
 
 
 def main():
-    port = free_port()
-    server = subprocess.Popen([sys.argv[1], "--port", str(port)], stdout=subprocess.DEVNULL,
-                              env=dict(os.environ, GOMAXPROCS="2"))
-    try:
-        r = redis.Redis(port=port, socket_timeout=10, decode_responses=True)
-        deadline = time.time() + 30
-        while True:
-            try:
-                r.ping()
-                break
-            except redis.ConnectionError:
-                if time.time() > deadline:
-                    raise
-                time.sleep(0.05)
+    with gorodis(sys.argv[1]) as r:
         assert r.set("py:a", "1") is True
         assert r.get("py:a") == "1"
         assert r.incrbyfloat("py:f", 1.5) == 1.5
@@ -63,12 +40,6 @@ def main():
         assert r.dbsize() == 1005
         assert r.flushall() is True
         print("redis-py: all checks passed")
-    finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
 
 
 if __name__ == "__main__":

@@ -1,0 +1,45 @@
+"""Starts a real gorodis for the redis-py tests (tests/server/*_py_test.py).
+
+Each such script is run by ctest as `python3 <script> <path to gorodis>`; `gorodis(sys.argv[1])`
+starts the binary on a free loopback port with GOMAXPROCS=2, waits (at most 30 s) until it
+answers PING, yields a decode_responses redis-py client, and stops the server with SIGTERM
+(SIGKILL after 10 s) however the block ends. Socket timeouts bound every call."""
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import time
+
+import redis
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def gorodis(binary, *args):
+    port = free_port()
+    server = subprocess.Popen([binary, "--port", str(port), *args], stdout=subprocess.DEVNULL,
+                              env=dict(os.environ, GOMAXPROCS="2"))
+    try:
+        client = redis.Redis(port=port, socket_timeout=10, decode_responses=True)
+        deadline = time.time() + 30
+        while True:
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                if time.time() > deadline:
+                    raise
+                time.sleep(0.05)
+        yield client
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
