@@ -7,13 +7,16 @@
 
 #include <cerrno>
 #include <climits>
+#include <cmath>
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <limits>
 #include <utility>
 
 #include "commands.hpp"
 #include "crc64.hpp"
+#include "listpack.hpp"
 #include "log.hpp"
 #include "lzf.hpp"
 #include "server.hpp"
@@ -222,6 +225,248 @@ std::optional<double> RdbReader::binary_double() {
   return value;
 }
 
+namespace {
+
+// Redis's ziplist (RDB types 10, 12, 13 and quicklist 14 nodes): validates and appends every
+// entry's text to `out`.
+bool decode_ziplist(std::string_view blob, std::vector<std::string>& out) {
+  RdbReader reader(blob);
+  auto total = reader.little_endian(4);
+  auto tail = reader.little_endian(4);
+  auto count = reader.little_endian(2);
+  if (!total || !tail || !count || *total != blob.size()) return false;
+  std::size_t entries = 0;
+  for (;;) {
+    auto first = reader.byte();
+    if (!first) return false;
+    if (*first == 0xFF) break;
+    if (*first == 0xFE && !reader.little_endian(4)) return false;  // 5-byte prevlen
+    auto encoding = reader.byte();
+    if (!encoding) return false;
+    unsigned char e = *encoding;
+    auto string_of = [&](std::uint64_t length) {
+      auto bytes = reader.bytes(length);
+      if (bytes) out.emplace_back(*bytes);
+      return bytes.has_value();
+    };
+    auto integer_of = [&](int width) {
+      auto raw = reader.little_endian(width);
+      if (!raw) return false;
+      int shift = 64 - 8 * width;
+      out.push_back(int64_to_string(static_cast<long long>(*raw << shift) >> shift));
+      return true;
+    };
+    bool ok;
+    switch (e >> 6) {
+      case 0:
+        ok = string_of(e & 0x3F);
+        break;
+      case 1: {
+        auto low = reader.byte();
+        ok = low && string_of((std::uint64_t{e & 0x3Fu} << 8) | *low);
+        break;
+      }
+      case 2: {
+        auto raw = reader.bytes(4);
+        std::uint64_t length = 0;
+        if (raw) {
+          for (char c : *raw) length = (length << 8) | static_cast<unsigned char>(c);
+        }
+        ok = raw && e == 0x80 && string_of(length);
+        break;
+      }
+      default:
+        if (e == 0xC0) {
+          ok = integer_of(2);
+        } else if (e == 0xD0) {
+          ok = integer_of(4);
+        } else if (e == 0xE0) {
+          ok = integer_of(8);
+        } else if (e == 0xF0) {
+          ok = integer_of(3);
+        } else if (e == 0xFE) {
+          ok = integer_of(1);
+        } else if (e >= 0xF1 && e <= 0xFD) {
+          out.push_back(std::to_string((e & 0x0F) - 1));
+          ok = true;
+        } else {
+          ok = false;
+        }
+    }
+    if (!ok) return false;
+    ++entries;
+  }
+  return reader.at_end() && (*count == 0xFFFF || *count == entries);
+}
+
+bool decode_listpack(std::string_view blob, std::vector<std::string>& out) {
+  auto listpack = Listpack::from_bytes(blob);
+  if (!listpack) return false;
+  for (auto p = listpack->first(); p != listpack->end(); p = listpack->next(p)) {
+    out.push_back(listpack->get(p).to_string());
+  }
+  return true;
+}
+
+// Redis's intset (RDB type 11): u32 width (2, 4 or 8), u32 count, sorted little-endian values.
+bool decode_intset(std::string_view blob, std::vector<std::string>& out) {
+  RdbReader reader(blob);
+  auto width = reader.little_endian(4);
+  auto count = reader.little_endian(4);
+  if (!width || !count || (*width != 2 && *width != 4 && *width != 8) ||
+      blob.size() != 8 + *width * *count) {
+    return false;
+  }
+  std::optional<long long> previous;
+  for (std::uint64_t i = 0; i < *count; ++i) {
+    int bits = static_cast<int>(*width) * 8;
+    long long value =
+        static_cast<long long>(*reader.little_endian(static_cast<int>(*width)) << (64 - bits)) >>
+        (64 - bits);
+    if (previous && value <= *previous) return false;  // must be sorted and unique
+    previous = value;
+    out.push_back(int64_to_string(value));
+  }
+  return true;
+}
+
+// rdbLoadDoubleValue (RDB_TYPE_ZSET): a length byte (253 NaN, 254 +inf, 255 -inf) and text.
+std::optional<double> load_text_double(RdbReader& reader) {
+  auto length = reader.byte();
+  if (!length) return std::nullopt;
+  if (*length == 253) return std::numeric_limits<double>::quiet_NaN();
+  if (*length == 254) return std::numeric_limits<double>::infinity();
+  if (*length == 255) return -std::numeric_limits<double>::infinity();
+  auto text = reader.bytes(*length);
+  if (!text) return std::nullopt;
+  return parse_double(*text);
+}
+
+// Splits alternating field/value (or member/score) elements.
+bool split_pairs(RdbAggregate& aggregate) {
+  if (aggregate.members.size() % 2 != 0) return false;
+  std::vector<std::string> keys;
+  std::vector<std::string> values;
+  for (std::size_t i = 0; i < aggregate.members.size(); i += 2) {
+    keys.push_back(std::move(aggregate.members[i]));
+    values.push_back(std::move(aggregate.members[i + 1]));
+  }
+  aggregate.members = std::move(keys);
+  aggregate.values = std::move(values);
+  return true;
+}
+
+// Turns `values` read as text into `scores` (zset ziplist/listpack entries).
+bool text_scores(RdbAggregate& aggregate) {
+  for (const std::string& text : aggregate.values) {
+    auto score = parse_double(text);
+    if (!score) return false;
+    aggregate.scores.push_back(*score);
+  }
+  aggregate.values.clear();
+  return true;
+}
+
+}  // namespace
+
+std::optional<RdbAggregate> load_aggregate(RdbReader& reader, unsigned char type) {
+  RdbAggregate aggregate;
+  auto strings = [&](std::uint64_t count, std::vector<std::string>& out) {
+    for (std::uint64_t i = 0; i < count; ++i) {
+      auto text = reader.string();
+      if (!text) return false;
+      out.push_back(std::move(*text));
+    }
+    return true;
+  };
+  auto blob = [&](bool (*decode)(std::string_view, std::vector<std::string>&)) {
+    auto bytes = reader.string();
+    return bytes && decode(*bytes, aggregate.members);
+  };
+  switch (type) {
+    case kRdbTypeList:
+    case kRdbTypeSet: {
+      aggregate.type = type == kRdbTypeList ? ObjectType::kList : ObjectType::kSet;
+      auto count = reader.plain_length();
+      if (!count || !strings(*count, aggregate.members)) return std::nullopt;
+      return aggregate;
+    }
+    case kRdbTypeHash: {
+      aggregate.type = ObjectType::kHash;
+      auto count = reader.plain_length();
+      if (!count || !strings(*count * 2, aggregate.members) || !split_pairs(aggregate)) {
+        return std::nullopt;
+      }
+      return aggregate;
+    }
+    case kRdbTypeZset:
+    case kRdbTypeZset2: {
+      aggregate.type = ObjectType::kZset;
+      auto count = reader.plain_length();
+      if (!count) return std::nullopt;
+      for (std::uint64_t i = 0; i < *count; ++i) {
+        auto member = reader.string();
+        auto score =
+            member ? (type == kRdbTypeZset2 ? reader.binary_double() : load_text_double(reader))
+                   : std::nullopt;
+        if (!score || std::isnan(*score)) return std::nullopt;
+        aggregate.members.push_back(std::move(*member));
+        aggregate.scores.push_back(*score);
+      }
+      return aggregate;
+    }
+    case kRdbTypeListZiplist:
+      aggregate.type = ObjectType::kList;
+      if (!blob(decode_ziplist)) return std::nullopt;
+      return aggregate;
+    case kRdbTypeSetIntset:
+      aggregate.type = ObjectType::kSet;
+      if (!blob(decode_intset)) return std::nullopt;
+      return aggregate;
+    case kRdbTypeHashZiplist:
+    case kRdbTypeHashListpack:
+      aggregate.type = ObjectType::kHash;
+      if (!blob(type == kRdbTypeHashZiplist ? decode_ziplist : decode_listpack) ||
+          !split_pairs(aggregate)) {
+        return std::nullopt;
+      }
+      return aggregate;
+    case kRdbTypeZsetZiplist:
+    case kRdbTypeZsetListpack:
+      aggregate.type = ObjectType::kZset;
+      if (!blob(type == kRdbTypeZsetZiplist ? decode_ziplist : decode_listpack) ||
+          !split_pairs(aggregate) || !text_scores(aggregate)) {
+        return std::nullopt;
+      }
+      return aggregate;
+    case kRdbTypeListQuicklist:
+    case kRdbTypeListQuicklist2: {
+      aggregate.type = ObjectType::kList;
+      auto nodes = reader.plain_length();
+      if (!nodes) return std::nullopt;
+      for (std::uint64_t i = 0; i < *nodes; ++i) {
+        // Quicklist 2 nodes say whether they hold one plain element or a listpack.
+        std::uint64_t container = 2;
+        if (type == kRdbTypeListQuicklist2) {
+          auto value = reader.plain_length();
+          if (!value || (*value != 1 && *value != 2)) return std::nullopt;
+          container = *value;
+        }
+        if (container == 1) {
+          auto element = reader.string();
+          if (!element) return std::nullopt;
+          aggregate.members.push_back(std::move(*element));
+        } else if (!blob(type == kRdbTypeListQuicklist ? decode_ziplist : decode_listpack)) {
+          return std::nullopt;
+        }
+      }
+      return aggregate;
+    }
+    default:
+      return std::nullopt;
+  }
+}
+
 bool save_object(RdbWriter& writer, const Object& value) {
   if (!value.is_string()) return false;
   writer.byte(kRdbTypeString);
@@ -404,12 +649,10 @@ std::optional<std::string> load_snapshot(Server& server, const std::string& path
     return std::string("Wrong signature trying to load DB from file");
   // Four decimal digits, zero padded ("0010").
   std::string_view digits = header->substr(5);
-  std::optional<int> version = 0;
-  for (char c : digits) {
-    if (c < '0' || c > '9') version.reset();
-    if (version) version = *version * 10 + (c - '0');
-  }
-  if (!version || *version < 1 || *version > kRdbVersion) {
+  int version = 0;
+  for (char c : digits)
+    version = c >= '0' && c <= '9' && version >= 0 ? version * 10 + (c - '0') : -1;
+  if (version < 1 || version > kRdbVersion) {
     return "Can't handle RDB format version " + std::string(header->substr(5));
   }
   const std::int64_t now_ms = server.now_us() / 1000;
@@ -424,7 +667,7 @@ std::optional<std::string> load_snapshot(Server& server, const std::string& path
     switch (*opcode) {
       case kOpEof: {
         std::size_t crc_offset = reader.position();
-        if (*version >= 5) {
+        if (version >= 5) {
           auto stored = reader.little_endian(8);
           if (!stored) return load_error("missing checksum", crc_offset);
           if (*stored != 0 && *stored != crc64(0, std::string_view(data).substr(0, crc_offset))) {

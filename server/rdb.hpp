@@ -22,6 +22,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "object.hpp"
 
@@ -95,6 +96,20 @@ class RdbReader {
   std::string_view data_;
   std::size_t position_ = 0;
 };
+
+// The contents of a list, set, sorted set or hash as read from any of its RDB encodings
+// (plain, ziplist, intset, listpack, quicklist), before the value is built: `members` are the
+// list's elements, the set's members, the sorted set's members (with `scores`) or the hash's
+// fields (with `values`), in file order.
+struct RdbAggregate {
+  ObjectType type = ObjectType::kList;
+  std::vector<std::string> members;
+  std::vector<std::string> values;
+  std::vector<double> scores;
+};
+// Reads an aggregate's body of RDB type `type`; nullopt when malformed (including an embedded
+// ziplist/listpack/intset that fails validation) or not an aggregate type.
+std::optional<RdbAggregate> load_aggregate(RdbReader& reader, unsigned char type);
 
 // Appends the value's RDB type byte and body (rdbSaveObjectType + rdbSaveObject); false when the
 // value's type has no RDB form in gorodis yet (nothing is appended then).
