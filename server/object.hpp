@@ -118,12 +118,15 @@ class Object {
   }
   CompositeValue& composite() const { return *std::get<std::unique_ptr<CompositeValue>>(repr_); }
 
-  std::int64_t access_time_ms = 0;
-  std::uint8_t lfu_counter = kLfuInitialCounter;
-
+  // Declared after the private representation so that lfu_counter shares raw_'s padding word
+  // (the object is 56 bytes instead of 64).
  private:
   std::variant<long long, std::string, std::unique_ptr<CompositeValue>> repr_;
   bool raw_ = false;  // string representation created for in-place modification
+
+ public:
+  std::uint8_t lfu_counter = kLfuInitialCounter;
+  std::int64_t access_time_ms = 0;
 };
 
 }  // namespace gorodis
