@@ -16,6 +16,10 @@
 // 16 bytes would be. Rejected: the HashTable held inline (72 bytes more for every small hash),
 // and one class per encoding (converting would have to replace the value inside its Object).
 //
+// Measured (bench/populate.py hash 1000000 10, glibc malloc): per key a 256-byte listpack
+// chunk and this 32-byte chunk, next to the keyspace Entry's 128 — RSS 419 MB against Redis
+// 7.0.15's 351 MB, the difference being the Entry and this chunk (Redis: 32 + 16 + 16 bytes).
+//
 // A HashField keeps field and value in one std::string (field bytes first), so a small field
 // is a single 56-byte node with no further allocation; rejected: two strings per node (80
 // bytes) and a flexible-array node (HashTable owns nodes through new/delete).
