@@ -57,7 +57,7 @@ Object Object::composite(std::unique_ptr<CompositeValue> value) {
 }
 
 Object::Object(const Object& other)
-    : access_time_ms(other.access_time_ms), lfu_counter(other.lfu_counter), raw_(other.raw_) {
+    : raw_(other.raw_), lfu_counter(other.lfu_counter), access_time_ms(other.access_time_ms) {
   if (auto* value = std::get_if<std::unique_ptr<CompositeValue>>(&other.repr_)) {
     repr_ = (*value)->clone();
   } else if (other.is_integer()) {
