@@ -29,7 +29,7 @@ std::optional<std::string> dump_payload(const Object& value, bool compress) {
   return std::move(writer.bytes());
 }
 
-LoadedPayload load_payload(std::string_view payload) {
+LoadedPayload load_payload(std::string_view payload, const Settings& settings) {
   LoadedPayload result;
   if (payload.size() < kFooterSize) {
     result.error = PayloadError::kVersionOrChecksum;
@@ -45,7 +45,7 @@ LoadedPayload load_payload(std::string_view payload) {
     return result;
   }
   RdbReader reader(payload.substr(0, payload.size() - kFooterSize));
-  if (auto type = reader.byte()) result.value = load_object(reader, *type);
+  if (auto type = reader.byte()) result.value = load_object(reader, *type, settings);
   result.error = PayloadError::kBadFormat;
   return result;
 }
@@ -109,7 +109,7 @@ void restore_command(CommandContext& ctx) {
     ctx.reply.error("ERR Invalid TTL value, must be >= 0");
     return;
   }
-  LoadedPayload loaded = load_payload(ctx.argv[3]);
+  LoadedPayload loaded = load_payload(ctx.argv[3], ctx.server.settings());
   if (!loaded.value) {
     ctx.reply.error(loaded.error == PayloadError::kVersionOrChecksum
                         ? "ERR DUMP payload version or checksum are wrong"

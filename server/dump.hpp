@@ -13,6 +13,8 @@
 
 namespace gorodis {
 
+class Settings;
+
 // nullopt when the value's type has no RDB form yet.
 std::optional<std::string> dump_payload(const Object& value, bool compress);
 
@@ -23,6 +25,6 @@ struct LoadedPayload {
   std::optional<Object> value;
   PayloadError error = PayloadError::kBadFormat;
 };
-LoadedPayload load_payload(std::string_view payload);
+LoadedPayload load_payload(std::string_view payload, const Settings& settings);
 
 }  // namespace gorodis

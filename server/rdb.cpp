@@ -21,6 +21,7 @@
 #include "log.hpp"
 #include "lzf.hpp"
 #include "server.hpp"
+#include "t_hash.hpp"
 #include "util.hpp"
 
 namespace gorodis {
@@ -466,18 +467,67 @@ std::optional<RdbAggregate> load_aggregate(RdbReader& reader, unsigned char type
   }
 }
 
-bool save_object(RdbWriter& writer, const Object& value) {
-  if (!value.is_string()) return false;
-  writer.byte(kRdbTypeString);
-  writer.string_object(value);
-  return true;
+namespace {
+
+// Redis 7.0 writes a listpack-encoded hash as the listpack itself, a hashtable as pairs.
+void save_hash(RdbWriter& writer, const HashValue& hash) {
+  if (const Listpack* listpack = hash.listpack()) {
+    writer.byte(kRdbTypeHashListpack);
+    writer.string(listpack->serialized());
+    return;
+  }
+  writer.byte(kRdbTypeHash);
+  writer.length(hash.size());
+  hash.for_each([&](std::string_view field, std::string_view value) {
+    writer.string(field);
+    writer.string(value);
+  });
 }
 
-std::optional<Object> load_object(RdbReader& reader, unsigned char type) {
-  if (type != kRdbTypeString) return std::nullopt;
-  auto text = reader.string();
-  if (!text) return std::nullopt;
-  return Object::encode_string(std::move(*text));
+// Builds the value with the same writes a client would issue, so that the encoding follows the
+// current *-max-listpack-* settings, as Redis's loader converts oversized encodings.
+std::optional<Object> build_aggregate(RdbAggregate& aggregate, const Settings& settings) {
+  switch (aggregate.type) {
+    case ObjectType::kHash: {
+      auto hash = std::make_unique<HashValue>();
+      const HashLimits limits = HashLimits::of(settings);
+      for (std::size_t i = 0; i < aggregate.members.size(); ++i) {
+        // A duplicate field means a corrupt payload (Redis: "Hash with dup elements").
+        if (!hash->set(aggregate.members[i], aggregate.values[i], limits)) return std::nullopt;
+      }
+      if (hash->size() == 0) return std::nullopt;  // empty keys are corrupt too
+      return Object::composite(std::move(hash));
+    }
+    default:
+      return std::nullopt;
+  }
+}
+
+}  // namespace
+
+bool save_object(RdbWriter& writer, const Object& value) {
+  switch (value.type()) {
+    case ObjectType::kString:
+      writer.byte(kRdbTypeString);
+      writer.string_object(value);
+      return true;
+    case ObjectType::kHash:
+      save_hash(writer, value.as<HashValue>());
+      return true;
+    default:
+      return false;
+  }
+}
+
+std::optional<Object> load_object(RdbReader& reader, unsigned char type, const Settings& settings) {
+  if (type == kRdbTypeString) {
+    auto text = reader.string();
+    if (!text) return std::nullopt;
+    return Object::encode_string(std::move(*text));
+  }
+  auto aggregate = load_aggregate(reader, type);
+  if (!aggregate) return std::nullopt;
+  return build_aggregate(*aggregate, settings);
 }
 
 namespace {
@@ -792,7 +842,7 @@ std::optional<std::string> load_snapshot(Server& server, const std::string& path
     }
     auto key = reader.string();
     if (!key) return load_error("bad key", offset);
-    auto value = load_object(reader, *opcode);
+    auto value = load_object(reader, *opcode, server.settings());
     if (!value)
       return load_error("bad or unsupported value (RDB type " + std::to_string(*opcode) + ")",
                         offset);

@@ -29,6 +29,7 @@
 namespace gorodis {
 
 class Server;
+class Settings;
 
 inline constexpr int kRdbVersion = 10;
 
@@ -114,8 +115,9 @@ std::optional<RdbAggregate> load_aggregate(RdbReader& reader, unsigned char type
 // Appends the value's RDB type byte and body (rdbSaveObjectType + rdbSaveObject); false when the
 // value's type has no RDB form in gorodis yet (nothing is appended then).
 bool save_object(RdbWriter& writer, const Object& value);
-// Loads a value body of RDB type `type`; nullopt on a malformed or unsupported body.
-std::optional<Object> load_object(RdbReader& reader, unsigned char type);
+// Loads a value body of RDB type `type`, choosing encodings by `settings` (the
+// *-max-listpack-* limits); nullopt on a malformed or unsupported body.
+std::optional<Object> load_object(RdbReader& reader, unsigned char type, const Settings& settings);
 
 // Writes every database to `path` as described above. Returns an error message or nullopt.
 std::optional<std::string> save_snapshot(Server& server, const std::string& path);

@@ -91,6 +91,11 @@ std::optional<std::string_view> HashValue::get(std::string_view field, IntegerTe
   return node->value();
 }
 
+HashLimits HashLimits::of(const Settings& settings) {
+  return {static_cast<std::size_t>(settings.hash_max_listpack_entries.load()),
+          static_cast<std::size_t>(settings.hash_max_listpack_value.load())};
+}
+
 bool HashValue::set(std::string_view field, std::string_view value, const HashLimits& limits) {
   if (Listpack* listpack = std::get_if<Listpack>(&repr_)) {
     if (field.size() <= limits.max_value && value.size() <= limits.max_value) {
@@ -183,9 +188,7 @@ std::uint64_t HashValue::scan(std::uint64_t cursor, std::size_t count,
 namespace {
 
 HashLimits hash_limits(CommandContext& ctx) {
-  Settings& settings = ctx.server.settings();
-  return {static_cast<std::size_t>(settings.hash_max_listpack_entries.load()),
-          static_cast<std::size_t>(settings.hash_max_listpack_value.load())};
+  return HashLimits::of(ctx.server.settings());
 }
 
 // Redis lookupKeyRead + checkType: the key at argv[1] holding a hash, or nullptr when it is

@@ -44,6 +44,8 @@
 
 namespace gorodis {
 
+class Settings;
+
 // One field of the hashtable encoding (a HashTable node).
 struct HashField {
   HashField* next = nullptr;
@@ -59,6 +61,7 @@ struct HashField {
 struct HashLimits {
   std::size_t max_entries;
   std::size_t max_value;
+  static HashLimits of(const Settings& settings);
 };
 
 class HashValue final : public CompositeValue {
@@ -75,6 +78,8 @@ class HashValue final : public CompositeValue {
   std::size_t memory_usage(std::size_t samples) const override;
 
   std::size_t size() const;
+  // The listpack while listpack-encoded (the RDB writer copies it verbatim), else nullptr.
+  const Listpack* listpack() const { return std::get_if<Listpack>(&repr_); }
   // The value of `field` (valid until the hash is modified); integers render into `scratch`.
   std::optional<std::string_view> get(std::string_view field, IntegerText& scratch);
   // Redis hashTypeSet: sets `field`; returns whether it is new. Converts to a hashtable first

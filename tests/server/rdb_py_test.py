@@ -25,6 +25,9 @@ def fill(r):
     r.set("long", LONG)
     r.set("binary", "\x00\xff\r\n")
     r.set("ttl", "soon", px=3_600_000)
+    r.hset("small-hash", mapping={"f1": "v1", "f2": "2", "f3": LONG})
+    r.hset("tiny-hash", mapping={"a": "1", "b": "-7"})
+    r.hset("big-hash", mapping={"field%d" % i: "value%d" % i for i in range(600)})
     r.select(3)
     r.set("other-db", "3")
     r.select(0)
@@ -39,7 +42,12 @@ def check(r, extra_keys=0):
     assert r.get("binary") == "\x00\xff\r\n"
     assert 3_500_000 < r.pttl("ttl") <= 3_600_000, r.pttl("ttl")
     assert r.pttl("small") == -1
-    assert r.dbsize() == 7 + extra_keys
+    assert r.hgetall("small-hash") == {"f1": "v1", "f2": "2", "f3": LONG}
+    assert r.object("encoding", "small-hash") == "hashtable"  # f3 is longer than 64 bytes
+    assert r.hgetall("tiny-hash") == {"a": "1", "b": "-7"}
+    assert r.object("encoding", "tiny-hash") == "listpack"
+    assert r.hgetall("big-hash") == {"field%d" % i: "value%d" % i for i in range(600)}
+    assert r.dbsize() == 10 + extra_keys
     r.select(3)
     assert r.get("other-db") == "3"
     r.select(0)
