@@ -200,6 +200,7 @@ const std::vector<Param>& params() {
          return {};
        }},
       number<&Settings::tcp_keepalive, 0, INT_MAX>("tcp-keepalive", true),
+      number<&Settings::set_max_intset_entries, 0, LONG_MAX>("set-max-intset-entries", true),
   };
   return table;
 }

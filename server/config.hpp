@@ -69,6 +69,8 @@ class Settings {
   Guarded<std::string> save;  // accepted for compatibility; persistence comes later
   std::atomic<bool> appendonly{false};
   std::atomic<long long> tcp_keepalive{300};
+  // Most members a set keeps in the intset encoding (beyond: a hash table).
+  std::atomic<long long> set_max_intset_entries{512};
 
   // Whether `password` is requirepass, compared in time independent of where they differ.
   bool password_matches(std::string_view password) const;

@@ -1,0 +1,115 @@
+// t_set.hpp — the set value (Redis t_set.c's setType* layer) behind the S* commands.
+//
+// Encodings, as Redis 7.0 chooses them (OBJECT ENCODING shows them):
+//   intset    — while every member is a canonical decimal int64 (Redis string2ll) and there
+//               are at most set-max-intset-entries (512) of them: a sorted array of integers,
+//               a few bytes per member, iterated in ascending order;
+//   hashtable — otherwise: a chained hash table of member strings with incremental rehashing.
+// The conversion is one way (Redis never turns a hash table back into an intset); only a set
+// built afresh (SPOP's rebuild, the *STORE results, SMOVE's new destination) starts over as an
+// intset. Members are binary-safe strings; an intset member's text is its canonical decimal
+// form, which is exactly the text the client sent (string2ll accepts nothing else).
+//
+// Cost model: intset lookups O(log n), insert/remove O(n) memmove (n <= 512); hash table
+// operations O(1) amortized with O(1) worst case per rehash step. SCAN of a hash table uses the
+// table's reverse-binary cursor, so a full SSCAN returns every member present throughout, even
+// across resizes; an intset is returned whole in one call (cursor 0), as Redis does.
+//
+// Memory: the value is a vtable pointer, the intset (one pointer) and the table (one pointer,
+// null for an intset): a million 10-integer sets cost 24 + (8 + 20) bytes of value each.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <random>
+#include <string>
+#include <string_view>
+
+#include "dict.hpp"
+#include "intset.hpp"
+#include "object.hpp"
+#include "util.hpp"
+
+namespace gorodis {
+
+class SetValue final : public CompositeValue {
+ public:
+  // An empty intset-encoded set (Redis createIntsetObject): where computed results start.
+  SetValue() = default;
+  SetValue(const SetValue& other);
+  SetValue& operator=(const SetValue&) = delete;
+  ~SetValue() override;
+  // Redis setTypeCreate: an intset when `first_member` is an integer, else a hash table.
+  static std::unique_ptr<SetValue> create_for(std::string_view first_member);
+  // Adopts a validated intset (the RDB loader's intset blob).
+  explicit SetValue(Intset members) : intset_(std::move(members)) {}
+
+  ObjectType type() const override { return ObjectType::kSet; }
+  Encoding encoding() const override { return table_ ? Encoding::kHashtable : Encoding::kIntset; }
+  std::unique_ptr<CompositeValue> clone() const override;
+  std::size_t memory_usage(std::size_t samples) const override;
+
+  std::size_t size() const { return table_ ? table_->size() : intset_.size(); }
+  bool empty() const { return size() == 0; }
+  bool contains(std::string_view member) const;
+  // Redis setTypeAdd: a non-integer member, or one more member than `max_intset_entries`,
+  // converts an intset to a hash table. Returns false when the member was present.
+  bool add(std::string_view member, std::size_t max_intset_entries);
+  // Redis setTypeRemove (a hash table may start shrinking). Returns false when absent.
+  bool remove(std::string_view member);
+  // A random member, copied (Redis setTypeRandomElement). REQUIRES: !empty().
+  std::string random_member(std::mt19937_64& rng);
+
+  // Calls visit(std::string_view) for every member: ascending for an intset, table order
+  // otherwise. The set must not change meanwhile.
+  template <typename Visitor>
+  void for_each(Visitor&& visit) const;
+
+  // One SSCAN step: visits members and returns the next cursor (0 when done). An intset is
+  // visited whole; a hash table visits the buckets of at most 10 * count cursor steps, stopping
+  // once `count` members were visited.
+  template <typename Visitor>
+  std::uint64_t scan(std::uint64_t cursor, std::size_t count, Visitor&& visit) const;
+
+  // The intset while intset-encoded (for the RDB writer).
+  const Intset* intset() const { return table_ ? nullptr : &intset_; }
+
+ private:
+  void convert_to_table();
+
+  Intset intset_;                    // the members while table_ is null
+  std::unique_ptr<KeyTable> table_;  // the members in the hashtable encoding
+};
+
+template <typename Visitor>
+void SetValue::for_each(Visitor&& visit) const {
+  if (table_) {
+    const_cast<KeyTable&>(*table_).for_each(
+        [&](const Entry& entry) { visit(std::string_view(entry.key)); });
+    return;
+  }
+  IntegerText scratch;
+  for (std::size_t i = 0; i < intset_.size(); ++i) {
+    visit(std::string_view(scratch.digits, format_int64(intset_.at(i), scratch.digits)));
+  }
+}
+
+template <typename Visitor>
+std::uint64_t SetValue::scan(std::uint64_t cursor, std::size_t count, Visitor&& visit) const {
+  if (!table_) {
+    for_each(visit);
+    return 0;
+  }
+  std::size_t visited = 0;
+  std::size_t steps_left = count * 10;
+  do {
+    cursor = table_->scan(cursor, [&](const Entry& entry) {
+      visit(std::string_view(entry.key));
+      ++visited;
+    });
+  } while (cursor != 0 && steps_left-- > 0 && visited < count);
+  return cursor;
+}
+
+}  // namespace gorodis
