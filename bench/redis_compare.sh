@@ -1,12 +1,20 @@
 #!/usr/bin/env bash
 # Compares gorodis (GOMAXPROCS=2) with Debian's redis-server 7.0 on loopback: the same
-# redis-benchmark runs against each, then RSS after DEBUG POPULATE of 1,000,000 keys with
-# 16-byte values. Prints requests/s of both and the ratio gorodis/redis.
+# redis-benchmark runs against each (-P 1 and -P 16), then the RSS of each after loading the same
+# data. Prints requests/s of both and the ratio gorodis/redis.
 # Usage: bench/redis_compare.sh [requests per test, default 1000000] [gorodis binary]
+# Environment:
+#   TESTS   redis-benchmark -t list (default: part 1's set,get,incr,mset; part 2's is
+#           lpush,rpush,lpop,rpop,sadd,hset,spop,zadd,zpopmin,lrange_100,lrange_600)
+#   MEMORY  memory workloads, space separated (default "strings"): strings = DEBUG POPULATE
+#           1000000 keys of 16-byte values; hash, set, intset, zset = 1,000,000 keys of 10
+#           small elements each (bench/populate.py), each loaded into freshly flushed servers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 requests=${1:-1000000}
 gorodis=${2:-build/server/gorodis}
+tests=${TESTS:-set,get,incr,mset}
+memory=${MEMORY:-strings}
 gorodis_port=7390
 redis_port=7391
 [ -x "$gorodis" ] || { echo "no gorodis binary at $gorodis (build it first)" >&2; exit 1; }
@@ -27,14 +35,14 @@ start_servers() {
 }
 
 rps() {  # port pipeline -> "test|rps" lines
-  redis-benchmark -p "$1" -t set,get,incr,mset -n "$requests" -r 100000 -c 50 -P "$2" \
+  redis-benchmark -p "$1" -t "$tests" -n "$requests" -r 100000 -c 50 -P "$2" \
     --threads 2 --csv | tr -d '"' | awk -F, 'NR > 1 { print $1 "|" $2 }'
 }
 
 rss_kib() { awk '/VmRSS/ { print $2 }' "/proc/$1/status"; }
 
 start_servers
-echo "redis-benchmark -t set,get,incr,mset -n $requests -r 100000 -c 50 --threads 2"
+echo "redis-benchmark -t $tests -n $requests -r 100000 -c 50 --threads 2"
 echo "commit $(git rev-parse --short HEAD), $(nproc) CPUs, gorodis GOMAXPROCS=2"
 printf '%-16s %4s %14s %14s %7s\n' test P gorodis redis ratio
 for pipeline in 1 16; do
@@ -44,15 +52,26 @@ for pipeline in 1 16; do
     done
 done
 
-for port in "$gorodis_port" "$redis_port"; do redis-cli -p "$port" flushall >/dev/null; done
-before_g=$(rss_kib "${pids[0]}")
-before_r=$(rss_kib "${pids[1]}")
-for port in "$gorodis_port" "$redis_port"; do
-  [ "$(redis-cli -p "$port" debug populate 1000000 key 16)" = OK ] || exit 1
+load() {  # port workload
+  if [ "$2" = strings ]; then
+    [ "$(redis-cli -p "$1" debug populate 1000000 key 16)" = OK ]
+  else
+    python3 bench/populate.py "$2" 1000000 10 | redis-cli -p "$1" --pipe >/dev/null
+  fi
+}
+
+printf '\nRSS of fresh servers before -> after loading (KiB), ratio of the RSS after gorodis/redis:\n'
+for workload in $memory; do
+  cleanup
+  pids=()
+  start_servers
+  before_g=$(rss_kib "${pids[0]}")
+  before_r=$(rss_kib "${pids[1]}")
+  load "$gorodis_port" "$workload"
+  load "$redis_port" "$workload"
+  sleep 1
+  after_g=$(rss_kib "${pids[0]}")
+  after_r=$(rss_kib "${pids[1]}")
+  printf '%-8s gorodis %s -> %s, redis %s -> %s, ratio %.2f\n' "$workload" "$before_g" \
+    "$after_g" "$before_r" "$after_r" "$(echo "$after_g / $after_r" | bc -l)"
 done
-sleep 1
-after_g=$(rss_kib "${pids[0]}")
-after_r=$(rss_kib "${pids[1]}")
-printf '\nRSS after DEBUG POPULATE 1000000 key 16 (KiB; before -> after):\n'
-printf 'gorodis %s -> %s, redis %s -> %s, ratio %.2f\n' "$before_g" "$after_g" "$before_r" \
-  "$after_r" "$(echo "$after_g / $after_r" | bc -l)"

@@ -121,6 +121,7 @@ void slowlog_len_command(CommandContext& ctx);
 void slowlog_reset_command(CommandContext& ctx);
 void slowlog_help_command(CommandContext& ctx);
 void lastsave_command(CommandContext& ctx);
+void save_command(CommandContext& ctx);
 void shutdown_command(CommandContext& ctx);
 void debug_command(CommandContext& ctx);
 

@@ -66,7 +66,8 @@ class Settings {
   std::atomic<long long> hz{10};
   std::atomic<long long> maxmemory{0};
   Guarded<std::string> maxmemory_policy{"noeviction"};
-  Guarded<std::string> save;  // accepted for compatibility; persistence comes later
+  Guarded<std::string> save;  // accepted; automatic save rules come with issue 7
+  Guarded<std::string> dbfilename{"dump.rdb"};
   std::atomic<bool> appendonly{false};
   std::atomic<long long> tcp_keepalive{300};
   // Most members a set keeps in the intset encoding (beyond: a hash table).

@@ -45,13 +45,7 @@ Db::Db(int id, unsigned shard_bits) : id_(id), shard_bits_(shard_bits) {
 }
 
 std::uint64_t Db::hash_key(std::string_view key) {
-  // libstdc++ hashes bytes with MurmurHash64A; mixing once more spreads the top bits (which
-  // pick the shard) independently of the low bits (which pick the bucket).
-  std::uint64_t h = std::hash<std::string_view>{}(key);
-  h ^= h >> 33;
-  h *= 0xff51afd7ed558ccdULL;
-  h ^= h >> 33;
-  return h;
+  return dict_hash(key);
 }
 
 std::size_t Db::shard_index(std::uint64_t hash) const {

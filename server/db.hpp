@@ -29,6 +29,24 @@
 
 namespace gorodis {
 
+inline constexpr std::int64_t kNoExpiry = -1;
+
+// One key of the keyspace: a node of its shard's KeyTable.
+struct Entry {
+  std::string key;
+  Object value;
+  std::uint64_t hash = 0;  // dict_hash(key)
+  // Absolute unix time in milliseconds, or kNoExpiry.
+  std::int64_t expire_at_ms = kNoExpiry;
+  // Position in the shard's volatile-key index while expire_at_ms != kNoExpiry.
+  std::size_t volatile_slot = 0;
+  Entry* next = nullptr;
+
+  std::string_view key_view() const { return key; }
+};
+
+using KeyTable = HashTable<Entry>;
+
 // The lock guarding one shard: a goroutine waiting for a shard parks instead of blocking its
 // thread. Contended locking therefore REQUIRES running in a goroutine (inside goro::run).
 using ShardMutex = goro::Mutex;

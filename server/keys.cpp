@@ -257,7 +257,7 @@ void randomkey_command(CommandContext& ctx) {
     std::size_t index = 0;
     while (pick >= db.shard(index).keys.size()) pick -= db.shard(index++).keys.size();
     Shard& shard = db.shard(index);
-    Entry* entry = shard.keys.random_entry(shard.rng);
+    Entry* entry = shard.keys.random_node(shard.rng);
     if (db.is_expired(*entry, ctx.now_ms)) {
       db.remove(std::string(entry->key));
       continue;

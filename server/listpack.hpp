@@ -95,8 +95,10 @@ class Listpack {
 
  private:
   static constexpr std::size_t kHeaderSize = 6;
+  explicit Listpack(unsigned char* data) : data_(data) {}  // adopts a malloc'd listpack
   Position insert_encoded(Position position, std::string_view encoded, std::size_t replaced);
   void set_count(std::size_t count);
+  void reallocate(std::size_t total);
   std::size_t stored_count() const;
 
   unsigned char* data_;

@@ -178,6 +178,8 @@ class Server {
   Slowlog& slowlog() { return *slowlog_; }
   PauseState& pause() { return pause_; }
   std::int64_t start_time_us() const { return start_time_us_; }
+  // Unix time of the last successful save (LASTSAVE); the start time before any.
+  std::atomic<std::int64_t>& last_save_s() { return last_save_s_; }
 
  private:
   ServerConfig config_;
@@ -192,6 +194,7 @@ class Server {
   std::unique_ptr<Slowlog> slowlog_;
   PauseState pause_;
   std::int64_t start_time_us_;
+  std::atomic<std::int64_t> last_save_s_;
 };
 
 // What a handler sees.

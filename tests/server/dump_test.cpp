@@ -56,7 +56,7 @@ TEST(Dump, MatchRedisByteForByte) {
 }
 
 TEST(Dump, HelloPayloadLayout) {
-  std::string payload = dump_payload(Object::encode_string("hello"), true);
+  std::string payload = *dump_payload(Object::encode_string("hello"), true);
   ASSERT_EQ(payload.size(), 17u);
   EXPECT_EQ(payload.substr(0, 9), std::string("\x00\x05hello\x0a\x00", 9));
   EXPECT_EQ(payload, std::string("\x00\x05hello\x0a\x00"
