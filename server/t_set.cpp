@@ -19,6 +19,8 @@
 
 #include <algorithm>
 #include <climits>
+#include <cstring>
+#include <new>
 #include <optional>
 #include <unordered_set>
 #include <vector>
@@ -40,16 +42,33 @@ constexpr std::size_t kBucketPointer = 8;
 
 }  // namespace
 
-SetValue::SetValue(const SetValue& other) : CompositeValue(other), intset_(other.intset_) {
-  if (other.table_) {
-    table_ = std::make_unique<KeyTable>();
-    other.for_each([this](std::string_view member) {
-      auto entry = std::make_unique<Entry>();
-      entry->key = member;
-      entry->hash = Db::hash_key(member);
-      table_->insert(std::move(entry));
-    });
+std::unique_ptr<SetMember> SetMember::make(std::string_view member, std::uint64_t hash) {
+  const bool long_member = member.size() >= kLongLength;
+  const std::size_t length_bytes = long_member ? 1 + sizeof(std::size_t) : 1;
+  void* storage = ::operator new(sizeof(SetMember) + length_bytes + member.size());
+  std::unique_ptr<SetMember> node(new (storage) SetMember(hash));
+  auto* tail = reinterpret_cast<unsigned char*>(node.get() + 1);
+  if (long_member) {
+    tail[0] = kLongLength;
+    std::size_t length = member.size();
+    std::memcpy(tail + 1, &length, sizeof length);
+  } else {
+    tail[0] = static_cast<unsigned char>(member.size());
   }
+  std::memcpy(tail + length_bytes, member.data(), member.size());
+  return node;
+}
+
+std::string_view SetMember::key_view() const {
+  const unsigned char* bytes = tail();
+  if (bytes[0] != kLongLength) return {reinterpret_cast<const char*>(bytes + 1), bytes[0]};
+  std::size_t length;
+  std::memcpy(&length, bytes + 1, sizeof length);
+  return {reinterpret_cast<const char*>(bytes + 1 + sizeof length), length};
+}
+
+SetValue::SetValue(const SetValue& other) : CompositeValue(other), intset_(other.intset_) {
+  if (other.table_) fill_table(other);
 }
 
 SetValue::~SetValue() = default;
@@ -84,21 +103,23 @@ std::size_t SetValue::memory_usage(std::size_t samples) const {
 }
 
 bool SetValue::contains(std::string_view member) const {
-  if (table_) return const_cast<KeyTable&>(*table_).find(member, Db::hash_key(member)) != nullptr;
+  // find() may advance an incremental rehash: a change of layout, not of contents.
+  if (table_) return table_->find(member, dict_hash(member)) != nullptr;
   auto value = parse_int64(member);
   return value && intset_.contains(*value);
 }
 
-void SetValue::convert_to_table() {
-  auto table = std::make_unique<KeyTable>();
-  for_each([&table](std::string_view member) {
-    auto entry = std::make_unique<Entry>();
-    entry->key = member;
-    entry->hash = Db::hash_key(member);
-    table->insert(std::move(entry));
+void SetValue::fill_table(const SetValue& source) {
+  auto table = std::make_unique<HashTable<SetMember>>();
+  source.for_each([&table](std::string_view member) {
+    table->insert(SetMember::make(member, dict_hash(member)));
   });
-  intset_ = Intset();
   table_ = std::move(table);
+}
+
+void SetValue::convert_to_table() {
+  fill_table(*this);
+  intset_ = Intset();
 }
 
 bool SetValue::add(std::string_view member, std::size_t max_intset_entries) {
@@ -110,12 +131,9 @@ bool SetValue::add(std::string_view member, std::size_t max_intset_entries) {
     }
     convert_to_table();
   }
-  std::uint64_t hash = Db::hash_key(member);
+  std::uint64_t hash = dict_hash(member);
   if (table_->find(member, hash) != nullptr) return false;
-  auto entry = std::make_unique<Entry>();
-  entry->key = member;
-  entry->hash = hash;
-  table_->insert(std::move(entry));
+  table_->insert(SetMember::make(member, hash));
   return true;
 }
 
@@ -124,13 +142,13 @@ bool SetValue::remove(std::string_view member) {
     auto value = parse_int64(member);
     return value && intset_.remove(*value);
   }
-  if (!table_->remove(member, Db::hash_key(member))) return false;
+  if (!table_->remove(member, dict_hash(member))) return false;
   table_->shrink_if_sparse();
   return true;
 }
 
 std::string SetValue::random_member(std::mt19937_64& rng) {
-  if (table_) return table_->random_entry(rng)->key;
+  if (table_) return std::string(table_->random_node(rng)->key_view());
   return int64_to_string(intset_.at(rng() % intset_.size()));
 }
 

@@ -16,7 +16,11 @@
 // across resizes; an intset is returned whole in one call (cursor 0), as Redis does.
 //
 // Memory: the value is a vtable pointer, the intset (one pointer) and the table (one pointer,
-// null for an intset): a million 10-integer sets cost 24 + (8 + 20) bytes of value each.
+// null for an intset): a 10-integer set costs a 24-byte object and a 28-byte intset blob. A hash
+// table member is one node holding next, hash, a 1-byte length (9 bytes past 254) and the
+// bytes, so a 13-byte member fits a 48-byte malloc chunk — what Redis spends on a dictEntry and
+// an sds. Rejected: nodes with a std::string (48 bytes before any heap spill) and
+// std::unordered_set (no reverse-binary SCAN cursor, so no SSCAN guarantee across rehashes).
 #pragma once
 
 #include <cstddef>
@@ -32,6 +36,27 @@
 #include "util.hpp"
 
 namespace gorodis {
+
+// One member of a hash-table-encoded set: a HashTable node followed, in the same allocation, by
+// the member's length (one byte, or 0xff and a size_t) and its bytes (see the memory note above).
+class SetMember {
+ public:
+  static std::unique_ptr<SetMember> make(std::string_view member, std::uint64_t hash);
+  static void operator delete(void* node) { ::operator delete(node); }
+  SetMember(const SetMember&) = delete;
+  SetMember& operator=(const SetMember&) = delete;
+
+  std::string_view key_view() const;
+
+  SetMember* next = nullptr;
+  std::uint64_t hash;
+
+ private:
+  static constexpr unsigned char kLongLength = 0xff;  // a size_t length follows
+  explicit SetMember(std::uint64_t member_hash) : hash(member_hash) {}
+  // The bytes after the node: the length, then the member.
+  const unsigned char* tail() const { return reinterpret_cast<const unsigned char*>(this + 1); }
+};
 
 class SetValue final : public CompositeValue {
  public:
@@ -76,17 +101,18 @@ class SetValue final : public CompositeValue {
   const Intset* intset() const { return table_ ? nullptr : &intset_; }
 
  private:
+  // Builds table_ from the members of `source` (this set's own intset, or a copied set).
+  void fill_table(const SetValue& source);
   void convert_to_table();
 
-  Intset intset_;                    // the members while table_ is null
-  std::unique_ptr<KeyTable> table_;  // the members in the hashtable encoding
+  Intset intset_;                                // the members while table_ is null
+  std::unique_ptr<HashTable<SetMember>> table_;  // the members in the hashtable encoding
 };
 
 template <typename Visitor>
 void SetValue::for_each(Visitor&& visit) const {
   if (table_) {
-    const_cast<KeyTable&>(*table_).for_each(
-        [&](const Entry& entry) { visit(std::string_view(entry.key)); });
+    table_->for_each([&](const SetMember& node) { visit(node.key_view()); });
     return;
   }
   IntegerText scratch;
@@ -104,8 +130,8 @@ std::uint64_t SetValue::scan(std::uint64_t cursor, std::size_t count, Visitor&& 
   std::size_t visited = 0;
   std::size_t steps_left = count * 10;
   do {
-    cursor = table_->scan(cursor, [&](const Entry& entry) {
-      visit(std::string_view(entry.key));
+    cursor = table_->scan(cursor, [&](const SetMember& node) {
+      visit(node.key_view());
       ++visited;
     });
   } while (cursor != 0 && steps_left-- > 0 && visited < count);
