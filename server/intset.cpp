@@ -1,11 +1,12 @@
 // intset.cpp — see intset.hpp for the layout and its invariants.
 #include "intset.hpp"
 
+#include <algorithm>
 #include <bit>
-#include <cstdlib>
 #include <cstring>
-#include <new>
 #include <utility>
+
+#include "small_alloc.hpp"
 
 namespace gorodis {
 
@@ -58,10 +59,8 @@ std::int64_t load_value(const unsigned char* values, std::size_t index, unsigned
   }
 }
 
-unsigned char* reallocate(unsigned char* blob, std::size_t bytes) {
-  void* grown = std::realloc(blob, bytes);
-  if (grown == nullptr) throw std::bad_alloc();
-  return static_cast<unsigned char*>(grown);
+unsigned char* allocate_blob(std::size_t bytes) {
+  return static_cast<unsigned char*>(small_alloc::allocate(bytes));
 }
 
 }  // namespace
@@ -69,7 +68,7 @@ unsigned char* reallocate(unsigned char* blob, std::size_t bytes) {
 Intset::Intset(const Intset& other) {
   if (other.blob_ == nullptr) return;
   std::string_view source = other.bytes();
-  blob_ = reallocate(nullptr, source.size());
+  blob_ = allocate_blob(source.size());
   std::memcpy(blob_, source.data(), source.size());
 }
 
@@ -86,7 +85,7 @@ Intset& Intset::operator=(Intset&& other) noexcept {
 }
 
 Intset::~Intset() {
-  std::free(blob_);
+  if (blob_ != nullptr) small_alloc::deallocate(blob_, bytes().size());
 }
 
 std::optional<Intset> Intset::from_bytes(std::string_view bytes) {
@@ -104,7 +103,7 @@ std::optional<Intset> Intset::from_bytes(std::string_view bytes) {
     if (load_value(values, i, width) <= load_value(values, i - 1, width)) return std::nullopt;
   }
   Intset result;
-  result.blob_ = reallocate(nullptr, bytes.size());
+  result.blob_ = allocate_blob(bytes.size());
   std::memcpy(result.blob_, raw, bytes.size());
   return result;
 }
@@ -146,9 +145,12 @@ void Intset::store(std::size_t index, std::int64_t value, unsigned width) {
 }
 
 void Intset::resize(std::size_t length, unsigned width) {
-  bool fresh = blob_ == nullptr;
-  blob_ = reallocate(blob_, kHeaderSize + length * width);
-  if (fresh) std::memcpy(blob_, kEmptyBlob, kHeaderSize);
+  const std::size_t old_bytes = bytes().size();
+  const std::size_t new_bytes = kHeaderSize + length * width;
+  unsigned char* resized = allocate_blob(new_bytes);
+  std::memcpy(resized, blob_ != nullptr ? blob_ : kEmptyBlob, std::min(old_bytes, new_bytes));
+  if (blob_ != nullptr) small_alloc::deallocate(blob_, old_bytes);
+  blob_ = resized;
 }
 
 bool Intset::search(std::int64_t value, std::size_t& position) const {
@@ -228,8 +230,8 @@ bool Intset::remove(std::int64_t value) {
   unsigned char* values = blob_ + kHeaderSize;
   std::memmove(values + position * width, values + (position + 1) * width,
                (length - position - 1) * width);
-  set_length(length - 1);
   resize(length - 1, width);
+  set_length(length - 1);
   return true;
 }
 

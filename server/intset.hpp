@@ -13,9 +13,10 @@
 // (O(n) bytes) and reallocate, which is why sets switch to a hash table beyond
 // set-max-intset-entries (512) members. An upgrade is O(n) once per width change.
 //
-// Memory: the object is one pointer to a malloc'd blob of exactly 8 + n * width bytes (realloc'd
-// on every change, as Redis does), because a million small sets pay for every byte of slack. An
-// empty intset (new, or moved from) holds no blob at all.
+// Memory: the object is one pointer to a blob of exactly 8 + n * width bytes (reallocated on
+// every change, as Redis does), because a million small sets pay for every byte of slack; blobs
+// come from small_alloc (8-byte size classes, no malloc header). An empty intset (new, or moved
+// from) holds no blob at all.
 // Rejected: std::vector<std::uint8_t> (24 bytes of object plus capacity slack per set) and a
 // std::set<int64_t> (a 40-byte node per element).
 #pragma once

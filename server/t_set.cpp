@@ -27,6 +27,7 @@
 
 #include "commands.hpp"
 #include "server.hpp"
+#include "small_alloc.hpp"
 
 namespace gorodis {
 
@@ -42,10 +43,21 @@ constexpr std::size_t kBucketPointer = 8;
 
 }  // namespace
 
+std::size_t SetMember::allocation_bytes(std::size_t length) {
+  const std::size_t length_bytes = length >= kLongLength ? 1 + sizeof(std::size_t) : 1;
+  return sizeof(SetMember) + length_bytes + length;
+}
+
+void SetMember::operator delete(SetMember* node, std::destroying_delete_t) {
+  const std::size_t bytes = allocation_bytes(node->key_view().size());
+  node->~SetMember();
+  small_alloc::deallocate(node, bytes);
+}
+
 std::unique_ptr<SetMember> SetMember::make(std::string_view member, std::uint64_t hash) {
   const bool long_member = member.size() >= kLongLength;
   const std::size_t length_bytes = long_member ? 1 + sizeof(std::size_t) : 1;
-  void* storage = ::operator new(sizeof(SetMember) + length_bytes + member.size());
+  void* storage = small_alloc::allocate(allocation_bytes(member.size()));
   std::unique_ptr<SetMember> node(new (storage) SetMember(hash));
   auto* tail = reinterpret_cast<unsigned char*>(node.get() + 1);
   if (long_member) {

@@ -26,6 +26,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <new>
 #include <random>
 #include <string>
 #include <string_view>
@@ -33,6 +34,7 @@
 #include "dict.hpp"
 #include "intset.hpp"
 #include "object.hpp"
+#include "small_alloc.hpp"
 #include "util.hpp"
 
 namespace gorodis {
@@ -42,7 +44,9 @@ namespace gorodis {
 class SetMember {
  public:
   static std::unique_ptr<SetMember> make(std::string_view member, std::uint64_t hash);
-  static void operator delete(void* node) { ::operator delete(node); }
+  // Nodes live in small_alloc memory sized by their member: `delete` (HashTable's, and
+  // unique_ptr's) must free exactly that.
+  static void operator delete(SetMember* node, std::destroying_delete_t);
   SetMember(const SetMember&) = delete;
   SetMember& operator=(const SetMember&) = delete;
 
@@ -54,12 +58,20 @@ class SetMember {
  private:
   static constexpr unsigned char kLongLength = 0xff;  // a size_t length follows
   explicit SetMember(std::uint64_t member_hash) : hash(member_hash) {}
+  // The allocation of a node for a member of `length` bytes.
+  static std::size_t allocation_bytes(std::size_t length);
   // The bytes after the node: the length, then the member.
   const unsigned char* tail() const { return reinterpret_cast<const unsigned char*>(this + 1); }
 };
 
 class SetValue final : public CompositeValue {
  public:
+  // Set values come by the million: small_alloc spares malloc's chunk overhead.
+  static void* operator new(std::size_t bytes) { return small_alloc::allocate(bytes); }
+  static void operator delete(void* value, std::size_t bytes) {
+    small_alloc::deallocate(value, bytes);
+  }
+
   // An empty intset-encoded set (Redis createIntsetObject): where computed results start.
   SetValue() = default;
   SetValue(const SetValue& other);
