@@ -79,8 +79,6 @@ class SetValue final : public CompositeValue {
   ~SetValue() override;
   // Redis setTypeCreate: an intset when `first_member` is an integer, else a hash table.
   static std::unique_ptr<SetValue> create_for(std::string_view first_member);
-  // Adopts a validated intset (the RDB loader's intset blob).
-  explicit SetValue(Intset members) : intset_(std::move(members)) {}
 
   ObjectType type() const override { return ObjectType::kSet; }
   Encoding encoding() const override { return table_ ? Encoding::kHashtable : Encoding::kIntset; }
@@ -108,9 +106,6 @@ class SetValue final : public CompositeValue {
   // once `count` members were visited.
   template <typename Visitor>
   std::uint64_t scan(std::uint64_t cursor, std::size_t count, Visitor&& visit) const;
-
-  // The intset while intset-encoded (for the RDB writer).
-  const Intset* intset() const { return table_ ? nullptr : &intset_; }
 
  private:
   // Builds table_ from the members of `source` (this set's own intset, or a copied set).
