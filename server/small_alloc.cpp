@@ -69,7 +69,10 @@ std::size_t allocation_size(std::size_t bytes) {
   return bytes > kMaxPooledSize ? bytes : (class_of(bytes) + 1) * kGranule;
 }
 
-void* allocate(std::size_t bytes) {
+// Never inlined: goroutines migrate between threads at blocking calls, and a caller that
+// inlined us could keep one thread's cache address across such a call (goro/runtime.hpp's
+// thread-local rule). Called afresh, each call finds its own thread's cache.
+[[gnu::noinline]] void* allocate(std::size_t bytes) {
   if (!kPooled || bytes > kMaxPooledSize) return ::operator new(bytes);
   std::size_t size_class = class_of(bytes);
   if (FreeObject* object = cache.free[size_class]) {
@@ -79,7 +82,7 @@ void* allocate(std::size_t bytes) {
   return carve((size_class + 1) * kGranule);
 }
 
-void deallocate(void* pointer, std::size_t bytes) noexcept {
+[[gnu::noinline]] void deallocate(void* pointer, std::size_t bytes) noexcept {
   if (!kPooled || bytes > kMaxPooledSize) {
     ::operator delete(pointer);
     return;

@@ -6,9 +6,12 @@
 // asks for. Here sizes round up to 8 bytes only, with no header: the caller says the size again
 // when freeing (every user knows it: a node from its length byte, an intset from its header).
 //
-// Design: 32 size classes (8..256 bytes); each thread keeps, per class, a free list of freed
+// Design: 32 size classes (8..256 bytes); each OS thread keeps, per class, a free list of freed
 // objects, and carves new objects from its current 64 KiB block. No locks on the hot path:
-// allocate and free touch only the calling thread's cache (goroutines never park inside them).
+// allocate and free touch only the calling thread's cache; goroutines never park inside them,
+// and they are never inlined, so no caller holds a thread's cache across a migration. Per-thread
+// rather than per-goroutine (goro::GoroutineLocal): a connection's goroutine would strand its
+// free lists when it exits.
 // An object freed by another thread than the one that allocated it simply joins that thread's
 // free list. Larger requests go to operator new.
 //
