@@ -49,7 +49,9 @@ std::optional<long long> parse_memory(std::string_view text) {
       return *number * unit.factor;
     }
   }
-  return parse_int64(text);
+  auto number = parse_int64(text);
+  if (number && *number < 0) return std::nullopt;
+  return number;
 }
 
 template <auto Member, long long Min, long long Max, bool Memory = false>
@@ -209,6 +211,12 @@ const std::vector<Param>& params() {
          return {};
        }},
       number<&Settings::tcp_keepalive, 0, INT_MAX>("tcp-keepalive", true),
+      number<&Settings::hash_max_listpack_entries, 0, LLONG_MAX>("hash-max-listpack-entries", true),
+      number<&Settings::hash_max_listpack_entries, 0, LLONG_MAX>("hash-max-ziplist-entries", true),
+      number<&Settings::hash_max_listpack_value, 0, LLONG_MAX, true>("hash-max-listpack-value",
+                                                                     true),
+      number<&Settings::hash_max_listpack_value, 0, LLONG_MAX, true>("hash-max-ziplist-value",
+                                                                     true),
       number<&Settings::set_max_intset_entries, 0, LONG_MAX>("set-max-intset-entries", true),
   };
   return table;

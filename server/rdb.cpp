@@ -16,6 +16,7 @@
 
 #include "commands.hpp"
 #include "crc64.hpp"
+#include "goro/goro.hpp"
 #include "intset.hpp"
 #include "listpack.hpp"
 #include "log.hpp"
@@ -46,8 +47,6 @@ constexpr unsigned char kOpExpireTime = 0xFD;
 constexpr unsigned char kOpSelectDb = 0xFE;
 constexpr unsigned char kOpEof = 0xFF;
 constexpr std::string_view kMagic = "REDIS";
-// Serialized bytes buffered before a write(2) while saving.
-constexpr std::size_t kWriteChunk = 1 << 20;
 
 }  // namespace
 
@@ -470,34 +469,6 @@ std::optional<Object> load_object(RdbReader& reader, unsigned char type) {
 
 namespace {
 
-// Streams a snapshot into a file descriptor, keeping the running CRC.
-class FileSink {
- public:
-  explicit FileSink(int fd) : fd_(fd) {}
-
-  // Writes what the writer holds; returns false on an I/O error (errno set).
-  bool drain(RdbWriter& writer) {
-    std::string& bytes = writer.bytes();
-    crc_ = crc64(crc_, bytes);
-    const char* data = bytes.data();
-    std::size_t left = bytes.size();
-    while (left > 0) {
-      ssize_t n = ::write(fd_, data, left);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) return false;
-      data += n;
-      left -= static_cast<std::size_t>(n);
-    }
-    bytes.clear();
-    return true;
-  }
-  std::uint64_t crc() const { return crc_; }
-
- private:
-  int fd_;
-  std::uint64_t crc_ = 0;
-};
-
 void write_aux(RdbWriter& writer, std::string_view key, std::string_view value) {
   writer.byte(kOpAux);
   writer.string(key);
@@ -515,91 +486,185 @@ std::string directory_of(const std::string& path) {
   return slash == std::string::npos ? "." : path.substr(0, slash == 0 ? 1 : slash);
 }
 
-// Serializes every database into `fd`. REQUIRES: all shard locks held.
-bool write_snapshot(Server& server, int fd) {
-  RdbWriter writer(server.config().rdb_compression);
-  FileSink sink(fd);
-  writer.bytes().append(kMagic);
-  writer.bytes().append("0010");
-  write_aux(writer, "redis-ver", "7.0.15");
-  write_aux(writer, "redis-bits", "64");
-  write_aux(writer, "ctime", std::to_string(server.now_us() / 1000000));
-  write_aux(writer, "used-mem", "0");
-  write_aux(writer, "aof-base", "0");
-  for (int index = 0; index < server.database_count(); ++index) {
-    Db& db = server.db(index);
-    std::size_t keys = 0;
-    std::size_t volatile_keys = 0;
-    for (std::size_t s = 0; s < db.shard_count(); ++s) {
-      keys += db.shard(s).keys.size();
-      volatile_keys += db.shard(s).volatile_keys.size();
-    }
-    if (keys == 0) continue;
-    writer.byte(kOpSelectDb);
-    writer.length(static_cast<std::uint64_t>(index));
-    writer.byte(kOpResizeDb);
-    writer.length(keys);
-    writer.length(volatile_keys);
-    for (std::size_t s = 0; s < db.shard_count(); ++s) {
-      bool ok = true;
-      db.shard(s).keys.for_each([&](const Entry& entry) {
-        if (!ok) return;
-        if (entry.expire_at_ms != kNoExpiry) {
-          writer.byte(kOpExpireTimeMs);
-          writer.little_endian(static_cast<std::uint64_t>(entry.expire_at_ms), 8);
-        }
-        RdbWriter value(server.config().rdb_compression);
-        if (!save_object(value, entry.value)) {
-          errno = ENOTSUP;
-          ok = false;
-          return;
-        }
-        // Type byte, then the key, then the body.
-        writer.byte(static_cast<unsigned char>(value.bytes()[0]));
-        writer.string(entry.key);
-        writer.bytes().append(value.bytes(), 1);
-        if (writer.bytes().size() >= kWriteChunk) ok = sink.drain(writer);
-      });
-      if (!ok) return false;
-    }
+// One save, from the mark to the rename. The file holds, after the header, one chunk per
+// shard (SELECTDB + the shard's keys) in the order the shards were captured; RDB allows any
+// number of SELECTDB records, so the order does not matter to a loader.
+class SnapshotWriter final : public ShardSnapshot {
+ public:
+  SnapshotWriter(Server& server, std::string path)
+      : server_(server),
+        path_(std::move(path)),
+        temp_(directory_of(path_) + "/temp-" + std::to_string(::getpid()) + ".rdb") {}
+  ~SnapshotWriter() override {
+    if (fd_ >= 0) ::close(fd_);
   }
-  writer.byte(kOpEof);
-  if (!sink.drain(writer)) return false;
-  writer.little_endian(sink.crc(), 8);
-  return sink.drain(writer);
+
+  // Opens the temporary file and marks every shard, all locks held, so the snapshot is this
+  // instant. Returns the error message on failure.
+  std::optional<std::string> start() {
+    fd_ = ::open(temp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd_ < 0) return errno_text("Failed opening the temp RDB file", temp_);
+    ShardLocks locks;
+    for (int index = 0; index < server_.database_count(); ++index) {
+      locks.add_all(server_.db(index));
+    }
+    locks.lock();
+    for (int index = 0; index < server_.database_count(); ++index) {
+      Db& db = server_.db(index);
+      for (std::size_t s = 0; s < db.shard_count(); ++s) db.shard(s).snapshot = this;
+    }
+    return std::nullopt;
+  }
+
+  void capture(Db& db, std::size_t shard) override {
+    Shard& target = db.shard(shard);
+    target.snapshot = nullptr;
+    if (target.keys.size() == 0) return;
+    RdbWriter writer(server_.config().rdb_compression);
+    writer.byte(kOpSelectDb);
+    writer.length(static_cast<std::uint64_t>(db.id()));
+    bool supported = true;
+    target.keys.for_each([&](const Entry& entry) {
+      if (entry.expire_at_ms != kNoExpiry) {
+        writer.byte(kOpExpireTimeMs);
+        writer.little_endian(static_cast<std::uint64_t>(entry.expire_at_ms), 8);
+      }
+      RdbWriter value(server_.config().rdb_compression);
+      if (!save_object(value, entry.value)) {
+        supported = false;
+        return;
+      }
+      // Type byte, then the key, then the body.
+      writer.byte(static_cast<unsigned char>(value.bytes()[0]));
+      writer.string(entry.key);
+      writer.bytes().append(value.bytes(), 1);
+    });
+    std::lock_guard lock(mutex_);
+    if (!supported) unsupported_ = true;
+    chunks_.push_back(std::move(writer.bytes()));
+  }
+
+  // Captures every shard not yet captured and writes the file. Returns the error message.
+  std::optional<std::string> finish() {
+    RdbWriter header(false);
+    header.bytes().append(kMagic);
+    header.bytes().append("0010");
+    write_aux(header, "redis-ver", "7.0.15");
+    write_aux(header, "redis-bits", "64");
+    write_aux(header, "ctime", std::to_string(server_.now_us() / 1000000));
+    write_aux(header, "used-mem", "0");
+    write_aux(header, "aof-base", "0");
+    bool ok = write(header.bytes());
+    // Every shard is visited even after an error: no mark may outlive this writer.
+    for (int index = 0; index < server_.database_count(); ++index) {
+      Db& db = server_.db(index);
+      for (std::size_t s = 0; s < db.shard_count(); ++s) {
+        { ShardGuard capture_if_pending(db, s); }
+        ok = write_captured(ok);
+      }
+    }
+    if (ok && unsupported_) {
+      errno = ENOTSUP;
+      ok = false;
+    }
+    RdbWriter trailer(false);
+    trailer.byte(kOpEof);
+    ok = ok && write(trailer.bytes());
+    trailer.bytes().clear();
+    trailer.little_endian(crc_, 8);
+    ok = ok && write(trailer.bytes());
+    ok = ok && goro::blocking([this] { return ::fsync(fd_) == 0; });
+    if (!ok) {
+      std::string message = errno_text("Write error saving DB on disk", temp_);
+      ::unlink(temp_.c_str());
+      return message;
+    }
+    ::close(std::exchange(fd_, -1));
+    if (::rename(temp_.c_str(), path_.c_str()) != 0) {
+      std::string message = errno_text("Error moving temp DB file on the final destination", path_);
+      ::unlink(temp_.c_str());
+      return message;
+    }
+    int dir = ::open(directory_of(path_).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir >= 0) {
+      goro::blocking([dir] { ::fsync(dir); });
+      ::close(dir);
+    }
+    return std::nullopt;
+  }
+
+ private:
+  // Writes what has been captured so far (drops it after an earlier error); returns whether the
+  // file is still good.
+  bool write_captured(bool good) {
+    std::vector<std::string> chunks;
+    {
+      std::lock_guard lock(mutex_);
+      chunks.swap(chunks_);
+    }
+    for (const std::string& chunk : chunks) good = good && write(chunk);
+    return good;
+  }
+
+  // Appends to the file (keeping the running CRC) off the scheduler's Ps.
+  bool write(std::string_view bytes) {
+    crc_ = crc64(crc_, bytes);
+    return goro::blocking([&] {
+      while (!bytes.empty()) {
+        ssize_t n = ::write(fd_, bytes.data(), bytes.size());
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return false;
+        bytes.remove_prefix(static_cast<std::size_t>(n));
+      }
+      return true;
+    });
+  }
+
+  Server& server_;
+  std::string path_;
+  std::string temp_;
+  int fd_ = -1;
+  std::uint64_t crc_ = 0;
+  goro::Mutex mutex_;  // guards chunks_ and unsupported_ (captures run on any goroutine)
+  std::vector<std::string> chunks_;
+  bool unsupported_ = false;
+};
+
+// Claims the server's single save slot for the lifetime of the object.
+class SaveSlot {
+ public:
+  explicit SaveSlot(Server& server) : flag_(server.save_in_progress()) {
+    claimed_ = !flag_.exchange(true);
+  }
+  ~SaveSlot() {
+    if (claimed_) flag_.store(false);
+  }
+  bool claimed() const { return claimed_; }
+
+ private:
+  std::atomic<bool>& flag_;
+  bool claimed_;
+};
+
+constexpr std::string_view kSaveInProgress = "Background save already in progress";
+
+void record_save(Server& server, const std::optional<std::string>& error) {
+  if (error) {
+    log(LogLevel::kWarning, *error);
+    return;
+  }
+  log(LogLevel::kNotice, "DB saved on disk");
+  server.last_save_s().store(server.now_us() / 1000000);
 }
 
 }  // namespace
 
 std::optional<std::string> save_snapshot(Server& server, const std::string& path) {
-  std::string temp = directory_of(path) + "/temp-" + std::to_string(::getpid()) + ".rdb";
-  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return errno_text("Failed opening the temp RDB file", temp);
-  bool written;
-  {
-    ShardLocks locks;
-    for (int index = 0; index < server.database_count(); ++index) locks.add_all(server.db(index));
-    locks.lock();
-    written = write_snapshot(server, fd);
-  }
-  if (!written || ::fsync(fd) != 0) {
-    std::string message = errno_text("Write error saving DB on disk", temp);
-    ::close(fd);
-    ::unlink(temp.c_str());
-    return message;
-  }
-  ::close(fd);
-  if (::rename(temp.c_str(), path.c_str()) != 0) {
-    std::string message = errno_text("Error moving temp DB file on the final destination", path);
-    ::unlink(temp.c_str());
-    return message;
-  }
-  int dir = ::open(directory_of(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir >= 0) {
-    ::fsync(dir);
-    ::close(dir);
-  }
-  return std::nullopt;
+  SaveSlot slot(server);
+  if (!slot.claimed()) return std::string(kSaveInProgress);
+  SnapshotWriter writer(server, path);
+  if (auto error = writer.start()) return error;
+  return writer.finish();
 }
 
 namespace {
@@ -737,19 +802,45 @@ std::optional<std::string> load_snapshot(Server& server, const std::string& path
 
 std::optional<std::string> save_to_disk(Server& server) {
   auto error = save_snapshot(server, server.settings().dbfilename.get());
-  if (error) return error;
-  log(LogLevel::kNotice, "DB saved on disk");
-  server.last_save_s().store(server.now_us() / 1000000);
-  return std::nullopt;
+  record_save(server, error);
+  return error;
 }
 
 void save_command(CommandContext& ctx) {
   if (auto error = save_to_disk(ctx.server)) {
+    ctx.reply.error(*error == kSaveInProgress ? "ERR Background save already in progress" : "ERR");
+    return;
+  }
+  ctx.reply.ok();
+}
+
+void bgsave_command(CommandContext& ctx) {
+  if (ctx.argc() > 2 || (ctx.argc() == 2 && !iequals(ctx.argv[1], "schedule"))) {
+    ctx.reply.error(errors::kSyntax);
+    return;
+  }
+  auto slot = std::make_shared<SaveSlot>(ctx.server);
+  if (!slot->claimed()) {
+    ctx.reply.error("ERR Background save already in progress");
+    return;
+  }
+  auto writer =
+      std::make_shared<SnapshotWriter>(ctx.server, ctx.server.settings().dbfilename.get());
+  // The mark is taken before the reply, so every write the client sends afterwards is after it.
+  if (auto error = writer->start()) {
     log(LogLevel::kWarning, *error);
     ctx.reply.error("ERR");
     return;
   }
-  ctx.reply.ok();
+  log(LogLevel::kNotice, "Background saving started");
+  Server& server = ctx.server;
+  goro::go([&server, slot, writer] {
+    auto error = writer->finish();
+    record_save(server, error);
+    server.last_bgsave_ok().store(!error.has_value());
+    if (!error) log(LogLevel::kNotice, "Background saving terminated with success");
+  });
+  ctx.reply.simple_string("Background saving started");
 }
 
 }  // namespace gorodis

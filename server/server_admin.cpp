@@ -145,7 +145,7 @@ KeyspaceCounts count_keys(Db& db) {
   KeyspaceCounts counts;
   for (std::size_t i = 0; i < db.shard_count(); ++i) {
     Shard& shard = db.shard(i);
-    std::lock_guard lock(shard.mutex);
+    ShardGuard lock(db, i);
     counts.keys += shard.keys.size();
     counts.expires += shard.volatile_keys.size();
     counts.expired += shard.expired;
@@ -228,9 +228,9 @@ void info_persistence(InfoWriter& w, Server& server) {
   w.field("loading", 0);
   w.field("async_loading", 0);
   w.field("rdb_changes_since_last_save", 0);
-  w.field("rdb_bgsave_in_progress", 0);
+  w.field("rdb_bgsave_in_progress", server.save_in_progress().load() ? 1 : 0);
   w.field("rdb_last_save_time", server.last_save_s().load());
-  w.field("rdb_last_bgsave_status", "ok");
+  w.field("rdb_last_bgsave_status", server.last_bgsave_ok().load() ? "ok" : "err");
   w.field("aof_enabled", 0);
   w.field("aof_rewrite_in_progress", 0);
 }
@@ -463,7 +463,7 @@ void debug_populate(CommandContext& ctx) {
   for (long long j = 0; j < *count; ++j) {
     key.resize(key_base);
     key.append(std::to_string(j));
-    std::lock_guard lock(db.shard(db.shard_of(key)).mutex);
+    ShardGuard lock(db, db.shard_of(key));
     if (db.lookup(key, ctx.now_ms) != nullptr) continue;
     std::string value = "value:" + std::to_string(j);
     if (size > 0) value.resize(static_cast<std::size_t>(size), '\0');

@@ -123,6 +123,8 @@ bool SetValue::contains(std::string_view member) const {
 
 void SetValue::fill_table(const SetValue& source) {
   auto table = std::make_unique<HashTable<SetMember>>();
+  // Presized like Redis's dictExpand in setTypeConvert/setTypeDup: no resize on the way.
+  table->reserve(source.size());
   source.for_each([&table](std::string_view member) {
     table->insert(SetMember::make(member, dict_hash(member)));
   });

@@ -4,6 +4,7 @@ redis-check-rdb and loads in Redis with the same data; Redis's dump loads in gor
 RELOAD keeps everything; a damaged file stops gorodis's start-up with a clear message.
 Usage: rdb_py_test.py <gorodis binary>; exit status 0 on success."""
 import os
+import socket
 import subprocess
 import sys
 import tempfile
@@ -66,9 +67,49 @@ class RedisServer:
         self.process.wait()
 
 
+def resp(*args):
+    return b"".join([b"*%d\r\n" % len(args)] +
+                    [b"$%d\r\n%s\r\n" % (len(a.encode()), a.encode()) for a in args])
+
+
+def background_save_is_a_point_in_time(binary, directory):
+    """Writes racing a BGSAVE must not leak into it: after reloading the file every key has the
+    value it had when BGSAVE answered, and keys created afterwards are absent."""
+    keys = 1_000_000
+    with gorodis(binary, "--dir", directory, "--dbfilename", "bg.rdb") as r:
+        assert r.execute_command("DEBUG", "POPULATE", keys) == "OK"
+        # The writes are encoded before BGSAVE and sent the moment it answers, so that they
+        # race with the save.
+        writes = [resp("SET", "key:%d" % i, "changed") for i in range(0, keys, 3)]
+        writes += [resp("DEL", "key:%d" % i) for i in range(1, keys, 30)]
+        writes += [resp("SET", "new:%d" % i, "x") for i in range(10_000)]
+        port = r.connection_pool.connection_kwargs["port"]
+        with socket.create_connection(("127.0.0.1", port)) as raw:
+            assert r.bgsave() is True
+            raw.sendall(b"".join(writes))
+            expected = sum(len(b"+OK\r\n") if w.startswith(b"*3") else len(b":1\r\n")
+                           for w in writes)
+            received = 0
+            while received < expected:
+                chunk = raw.recv(1 << 20)
+                assert chunk, "connection closed"
+                received += len(chunk)
+        deadline = time.time() + 60
+        while r.info("persistence")["rdb_bgsave_in_progress"]:
+            assert time.time() < deadline, "BGSAVE did not finish"
+            time.sleep(0.05)
+        assert r.info("persistence")["rdb_last_bgsave_status"] == "ok"
+        assert r.execute_command("DEBUG", "RELOAD", "NOSAVE") == "OK"
+        assert r.dbsize() == keys
+        for i in range(0, keys, 997):
+            assert r.get("key:%d" % i) == "value:%d" % i, i
+        assert r.exists("new:0", "new:9999") == 0
+
+
 def main():
     binary = sys.argv[1]
     with tempfile.TemporaryDirectory() as directory:
+        background_save_is_a_point_in_time(binary, directory)
         with gorodis(binary, "--dir", directory, "--dbfilename", "g.rdb") as r:
             before = r.lastsave()
             fill(r)
