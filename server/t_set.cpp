@@ -43,9 +43,12 @@ constexpr std::size_t kBucketPointer = 8;
 
 }  // namespace
 
+std::size_t SetMember::length_bytes(std::size_t length) {
+  return length >= kLongLength ? 1 + sizeof(std::size_t) : 1;
+}
+
 std::size_t SetMember::allocation_bytes(std::size_t length) {
-  const std::size_t length_bytes = length >= kLongLength ? 1 + sizeof(std::size_t) : 1;
-  return sizeof(SetMember) + length_bytes + length;
+  return sizeof(SetMember) + length_bytes(length) + length;
 }
 
 void SetMember::operator delete(SetMember* node, std::destroying_delete_t) {
@@ -55,19 +58,17 @@ void SetMember::operator delete(SetMember* node, std::destroying_delete_t) {
 }
 
 std::unique_ptr<SetMember> SetMember::make(std::string_view member, std::uint64_t hash) {
-  const bool long_member = member.size() >= kLongLength;
-  const std::size_t length_bytes = long_member ? 1 + sizeof(std::size_t) : 1;
   void* storage = small_alloc::allocate(allocation_bytes(member.size()));
   std::unique_ptr<SetMember> node(new (storage) SetMember(hash));
   auto* tail = reinterpret_cast<unsigned char*>(node.get() + 1);
-  if (long_member) {
-    tail[0] = kLongLength;
-    std::size_t length = member.size();
-    std::memcpy(tail + 1, &length, sizeof length);
+  const std::size_t length = member.size();
+  if (length_bytes(length) == 1) {
+    tail[0] = static_cast<unsigned char>(length);
   } else {
-    tail[0] = static_cast<unsigned char>(member.size());
+    tail[0] = kLongLength;
+    std::memcpy(tail + 1, &length, sizeof length);
   }
-  std::memcpy(tail + length_bytes, member.data(), member.size());
+  std::memcpy(tail + length_bytes(length), member.data(), length);
   return node;
 }
 
