@@ -49,6 +49,7 @@ std::optional<long long> parse_memory(std::string_view text) {
       return *number * unit.factor;
     }
   }
+  if (text.starts_with('-')) return std::nullopt;  // memtoull: a sign is not a memory value
   return parse_int64(text);
 }
 
@@ -200,6 +201,7 @@ const std::vector<Param>& params() {
          return {};
        }},
       number<&Settings::tcp_keepalive, 0, INT_MAX>("tcp-keepalive", true),
+      number<&Settings::hll_sparse_max_bytes, 0, LONG_MAX, true>("hll-sparse-max-bytes", true),
   };
   return table;
 }

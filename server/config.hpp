@@ -69,6 +69,8 @@ class Settings {
   Guarded<std::string> save;  // accepted for compatibility; persistence comes later
   std::atomic<bool> appendonly{false};
   std::atomic<long long> tcp_keepalive{300};
+  // Largest sparse HyperLogLog (header included) before it is promoted to dense.
+  std::atomic<long long> hll_sparse_max_bytes{3000};
 
   // Whether `password` is requirepass, compared in time independent of where they differ.
   bool password_matches(std::string_view password) const;
