@@ -39,7 +39,10 @@ Object Object::composite(std::unique_ptr<CompositeValue> value) {
 }
 
 Object::Object(const Object& other)
-    : access_time_ms(other.access_time_ms), lfu_counter(other.lfu_counter), raw_(other.raw_) {
+    : access_time_ms(other.access_time_ms),
+      lfu_counter(other.lfu_counter),
+      raw_(other.raw_),
+      shared_(false) {
   if (auto* value = std::get_if<std::unique_ptr<CompositeValue>>(&other.repr_)) {
     repr_ = (*value)->clone();
   } else if (other.is_integer()) {
@@ -108,7 +111,7 @@ std::string_view Object::encoding_name(Encoding encoding) {
 }
 
 int Object::refcount() const {
-  if (is_integer() && integer_value() >= 0 && integer_value() < kSharedIntegers) {
+  if (shared_ && is_integer() && integer_value() >= 0 && integer_value() < kSharedIntegers) {
     return kSharedRefcount;
   }
   return 1;
