@@ -1,11 +1,11 @@
 // commands.hpp — the handler of every command, one declaration per table entry.
 //
 // Handlers live in one file per family, like Redis: keys.cpp (db.c commands), expire.cpp,
-// t_string.cpp, bitops.cpp, hyperloglog.cpp, dump.cpp (DUMP/RESTORE), server_commands.cpp
-// (connection and server commands, OBJECT, MEMORY, COMMAND), networking.cpp (AUTH, QUIT, RESET,
-// CLIENT), server_admin.cpp (INFO, CONFIG, LASTSAVE, SHUTDOWN, DEBUG), slowlog.cpp (SLOWLOG). A
-// handler runs with its keys' shard locks held (unless its table entry says LockPolicy::kManual)
-// and writes exactly one reply.
+// t_string.cpp, bitops.cpp, dump.cpp (DUMP/RESTORE), server_commands.cpp (connection and
+// server commands, OBJECT, MEMORY, COMMAND), networking.cpp (AUTH, QUIT, RESET, CLIENT),
+// server_admin.cpp (INFO, CONFIG, LASTSAVE, SHUTDOWN, DEBUG), slowlog.cpp (SLOWLOG). A handler runs
+// with its keys' shard locks held (unless its table entry says LockPolicy::kManual) and writes
+// exactly one reply.
 #pragma once
 
 namespace gorodis {
@@ -75,7 +75,7 @@ void bitop_command(CommandContext& ctx);
 void bitfield_command(CommandContext& ctx);
 void bitfield_ro_command(CommandContext& ctx);
 
-// hyperloglog
+// hyperloglog (hyperloglog.cpp)
 void pfadd_command(CommandContext& ctx);
 void pfcount_command(CommandContext& ctx);
 void pfmerge_command(CommandContext& ctx);
