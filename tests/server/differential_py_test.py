@@ -451,6 +451,10 @@ FAMILIES = {
         ("pfmerge", lambda g: cmd("PFMERGE", g.key(), *g.keys(0, 3))),
         ("pfdebug", lambda g: cmd("PFDEBUG", g.pick(["ENCODING", "DECODE", "TODENSE", "NOPE"]),
                                   g.key())),
+        # Moves the sparse-to-dense promotion point (reset to 3000 at each seed's start).
+        ("config", lambda g: cmd("CONFIG", "SET", "hll-sparse-max-bytes",
+                                 g.pick(["0", "40", "300", "3000", "3000", "-1", "1kb"]))
+         if g.rng.random() < 0.25 else cmd("PFCOUNT", g.key())),
     ],
     "lists": [
         ("lpush", lambda g: cmd("LPUSH", g.key(), *g.members())),
@@ -550,6 +554,9 @@ FAMILIES = {
     ],
 }
 
+# Run on both servers before each seed: what generators may change besides the keyspace.
+RESET = [["CONFIG", "SET", "hll-sparse-max-bytes", "3000"]]
+
 JUNK = ["junk", "0", "-1", "", "NX", "WITHSCORES", "COUNT"]
 
 
@@ -615,7 +622,7 @@ def run_seed(seed, count, rows, gorodis_conn, redis_conn, dumps, stats, verbose)
     homes = {f: [f"{f.replace(' ', '')}:{i}" for i in range(3)] for f in families}
     mismatches = []
     for conn in (gorodis_conn, redis_conn):
-        conn.pipeline([["HELLO", "2"], ["FLUSHALL"]])
+        conn.pipeline([["HELLO", "2"], ["FLUSHALL"], *RESET])
     for protocol in (2, 3):
         if protocol == 3:  # HELLO's own reply holds server-specific fields: not compared
             gorodis_conn.pipeline([["HELLO", "3"]])
