@@ -253,8 +253,10 @@ class Gen:
         return []
 
 
-def cmd(*args, mode="exact", tolerance=0):
-    return (list(args), mode, tolerance)
+def cmd(*args, mode="exact", tolerance=0, mutable=True):
+    """One generated command: its arguments, how to compare its reply, and whether mutate() may
+    alter it."""
+    return (list(args), mode, tolerance, mutable and mode == "exact")
 
 
 def g_set(g):
@@ -419,6 +421,14 @@ FAMILIES = {
         ("dbsize", lambda g: cmd("DBSIZE")),
         ("randomkey", lambda g: cmd("RANDOMKEY", mode="shape")),
         ("swapdb", lambda g: cmd("SWAPDB", "0", g.pick(["1", "0", "x"]))),
+        ("select", lambda g: cmd("SELECT", g.pick(["0", "0", "0", "1", "16", "x"]))),
+        ("echo", lambda g: cmd(g.pick(["ECHO", "PING"]), g.value())),
+        # Not mutated: a bare COMMAND lists every command, and gorodis does not have them all.
+        ("command", lambda g: cmd("COMMAND", g.pick(["GETKEYS", "GETKEYSANDFLAGS"]), *g.pick([
+            ["SET", g.key(), "v", *g.maybe(0.5, "GET")], ["MSET", g.key(), "1", g.key()], ["GET"],
+            ["PFMERGE", g.key(), *g.keys(0, 2)], ["NOSUCH", "x"], ["PFDEBUG", "GETREG", g.key()],
+            ["BITOP", "AND", g.key(), g.key()], ["BITFIELD_RO", g.key(), "GET", "u8", "0"]]),
+                                  mutable=False)),
         ("flushdb", lambda g: cmd("FLUSHDB") if g.rng.random() < 0.05 else cmd("EXISTS", g.key())),
     ],
     "expiry": [
@@ -555,17 +565,17 @@ FAMILIES = {
 }
 
 # Run on both servers before each seed: what generators may change besides the keyspace.
-RESET = [["CONFIG", "SET", "hll-sparse-max-bytes", "3000"]]
+RESET = [["SELECT", "0"], ["CONFIG", "SET", "hll-sparse-max-bytes", "3000"]]
 
 JUNK = ["junk", "0", "-1", "", "NX", "WITHSCORES", "COUNT"]
 
 
 def mutate(rng, command):
     """Sometimes drop trailing arguments or append one, to reach arity and syntax errors. Only
-    exactly compared commands: a truncated SPOP key 100 would pop at random."""
-    args, mode, tolerance = command
-    if mode != "exact":
-        return command
+    exactly compared commands (a truncated SPOP key 100 would pop at random) that allow it."""
+    args, mode, tolerance, mutable = command
+    if not mutable:
+        return args, mode, tolerance
     r = rng.random()
     if r < 0.04:
         args = args[:rng.randint(1, max(1, len(args) - 1))]
