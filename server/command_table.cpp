@@ -1477,6 +1477,7 @@ std::vector<CommandSpec> command_definitions() {
   };
   append(hash_command_specs());
   append(set_command_specs());
+  append(hyperloglog_command_specs());
   return commands;
 }
 
@@ -1524,9 +1525,11 @@ const CommandSpec* CommandTable::resolve(std::span<const std::string_view> argv)
 }
 
 std::vector<KeyReference> CommandTable::keys_of(const CommandSpec& command,
-                                                std::span<const std::string_view> argv) {
+                                                std::span<const std::string_view> argv,
+                                                bool* out_of_bounds) {
   std::vector<KeyReference> keys;
   const int argc = static_cast<int>(argv.size());
+  if (out_of_bounds != nullptr) *out_of_bounds = false;
   for (const KeySpec& spec : command.key_specs) {
     int first = spec.begin_index;
     int last;
@@ -1546,6 +1549,9 @@ std::vector<KeyReference> CommandTable::keys_of(const CommandSpec& command,
       last = argc + spec.last_key;
     } else {
       last = first + ((argc - first) / spec.limit + spec.last_key);
+    }
+    if (out_of_bounds != nullptr && (last >= argc || last < first || first >= argc)) {
+      *out_of_bounds = true;
     }
     for (int i = first; i <= last; i += spec.key_step) {
       if (i >= argc || i < first) continue;

@@ -159,9 +159,11 @@ class CommandTable {
   const CommandSpec* resolve(std::span<const std::string_view> argv) const;
 
   // Key positions of argv according to the command's key specs (Redis
-  // getKeysUsingKeySpecs); positions past argc are skipped.
+  // getKeysUsingKeySpecs); positions past argc are skipped. `out_of_bounds`, when given, is set
+  // when a spec's range falls outside argv (Redis's invalid_spec: COMMAND GETKEYS refuses those).
   static std::vector<KeyReference> keys_of(const CommandSpec& command,
-                                           std::span<const std::string_view> argv);
+                                           std::span<const std::string_view> argv,
+                                           bool* out_of_bounds = nullptr);
 
   static std::vector<std::string_view> flag_names(const CommandSpec& command);
   static std::vector<std::string_view> acl_category_names(const CommandSpec& command);
@@ -176,5 +178,6 @@ class CommandTable {
 // The specs of each command family after part 1, one function per commands_<family>.cpp.
 std::vector<CommandSpec> hash_command_specs();
 std::vector<CommandSpec> set_command_specs();
+std::vector<CommandSpec> hyperloglog_command_specs();
 
 }  // namespace gorodis

@@ -75,6 +75,13 @@ void bitop_command(CommandContext& ctx);
 void bitfield_command(CommandContext& ctx);
 void bitfield_ro_command(CommandContext& ctx);
 
+// hyperloglog (hyperloglog.cpp)
+void pfadd_command(CommandContext& ctx);
+void pfcount_command(CommandContext& ctx);
+void pfmerge_command(CommandContext& ctx);
+void pfdebug_command(CommandContext& ctx);
+void pfselftest_command(CommandContext& ctx);
+
 // connection
 void ping_command(CommandContext& ctx);
 void echo_command(CommandContext& ctx);

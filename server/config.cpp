@@ -49,9 +49,8 @@ std::optional<long long> parse_memory(std::string_view text) {
       return *number * unit.factor;
     }
   }
-  auto number = parse_int64(text);
-  if (number && *number < 0) return std::nullopt;
-  return number;
+  if (text.starts_with('-')) return std::nullopt;  // memtoull: a sign is not a memory value
+  return parse_int64(text);
 }
 
 template <auto Member, long long Min, long long Max, bool Memory = false>
@@ -218,6 +217,7 @@ const std::vector<Param>& params() {
       number<&Settings::hash_max_listpack_value, 0, LLONG_MAX, true>("hash-max-ziplist-value",
                                                                      true),
       number<&Settings::set_max_intset_entries, 0, LONG_MAX>("set-max-intset-entries", true),
+      number<&Settings::hll_sparse_max_bytes, 0, LONG_MAX, true>("hll-sparse-max-bytes", true),
   };
   return table;
 }

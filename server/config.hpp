@@ -76,6 +76,8 @@ class Settings {
   std::atomic<long long> hash_max_listpack_value{64};
   // Most members a set keeps in the intset encoding (beyond: a hash table).
   std::atomic<long long> set_max_intset_entries{512};
+  // Largest sparse HyperLogLog (header included) before it is promoted to dense.
+  std::atomic<long long> hll_sparse_max_bytes{3000};
 
   // Whether `password` is requirepass, compared in time independent of where they differ.
   bool password_matches(std::string_view password) const;

@@ -113,7 +113,10 @@ void ttl_generic(CommandContext& ctx, TtlOutput output) {
   long long ttl = absolute ? entry->expire_at_ms : entry->expire_at_ms - ctx.now_ms;
   if (ttl < 0) ttl = 0;
   bool millis = output == TtlOutput::kRelativeMillis || output == TtlOutput::kAbsoluteMillis;
-  ctx.reply.integer(millis ? ttl : (ttl + 500) / 1000);
+  // Rounded in unsigned arithmetic: an expire time near INT64_MAX must not overflow (Redis
+  // answers 9223372036854776 for PEXPIREAT key 9223372036854775807, then EXPIRETIME).
+  ctx.reply.integer(
+      millis ? ttl : static_cast<long long>((static_cast<unsigned long long>(ttl) + 500) / 1000));
 }
 
 }  // namespace

@@ -55,8 +55,8 @@ std::optional<std::string> lzf_compress(std::string_view input, std::size_t max_
     std::size_t ref = table[slot];
     table[slot] = static_cast<std::uint32_t>(ip);
     std::size_t offset = ip - ref - 1;
-    if (ref > 0 && offset < kMaxOffset && ip + 4 < in_len && in[ref] == in[ip] &&
-        in[ref + 1] == in[ip + 1] && in[ref + 2] == in[ip + 2]) {
+    if (ref > 0 && offset < kMaxOffset && in[ref] == in[ip] && in[ref + 1] == in[ip + 1] &&
+        in[ref + 2] == in[ip + 2]) {
       std::size_t length = 2;
       std::size_t max_length = std::min(in_len - ip - length, kMaxReference);
       close_run();

@@ -57,7 +57,10 @@ Object Object::composite(std::unique_ptr<CompositeValue> value) {
 }
 
 Object::Object(const Object& other)
-    : raw_(other.raw_), lfu_counter(other.lfu_counter), access_time_ms(other.access_time_ms) {
+    : raw_(other.raw_),
+      shared_(false),
+      lfu_counter(other.lfu_counter),
+      access_time_ms(other.access_time_ms) {
   if (auto* value = std::get_if<std::unique_ptr<CompositeValue>>(&other.repr_)) {
     repr_ = (*value)->clone();
   } else if (other.is_integer()) {
@@ -126,7 +129,7 @@ std::string_view Object::encoding_name(Encoding encoding) {
 }
 
 int Object::refcount() const {
-  if (is_integer() && integer_value() >= 0 && integer_value() < kSharedIntegers) {
+  if (shared_ && is_integer() && integer_value() >= 0 && integer_value() < kSharedIntegers) {
     return kSharedRefcount;
   }
   return 1;

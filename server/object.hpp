@@ -123,6 +123,9 @@ class Object {
  private:
   std::variant<long long, std::string, std::unique_ptr<CompositeValue>> repr_;
   bool raw_ = false;  // string representation created for in-place modification
+  // An int in the shared range is one of Redis's shared integers unless it was copied (COPY
+  // duplicates the value: Redis dupStringObject makes a private int object, refcount 1).
+  bool shared_ = true;
 
  public:
   std::uint8_t lfu_counter = kLfuInitialCounter;

@@ -367,8 +367,8 @@ void config_get_command(CommandContext& ctx) {
 }
 
 void config_set_command(CommandContext& ctx) {
-  if (ctx.argc() % 2 != 0) {
-    reply_arity_error(ctx);
+  if (ctx.argc() % 2 != 0) {  // a parameter without its value (the table's arity covers none)
+    ctx.reply.error(errors::kSyntax);
     return;
   }
   std::string error = config_set(ctx.server.settings(), ctx.argv.subspan(2));

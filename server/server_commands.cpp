@@ -420,7 +420,9 @@ void reply_keys(CommandContext& ctx, bool with_flags) {
     ctx.reply.error("ERR Invalid number of arguments specified for command");
     return;
   }
-  std::vector<KeyReference> keys = CommandTable::keys_of(*command, target);
+  bool out_of_bounds;
+  std::vector<KeyReference> keys = CommandTable::keys_of(*command, target, &out_of_bounds);
+  if (out_of_bounds) keys.clear();  // Redis drops every key when one spec is out of bounds
   if (keys.empty() && !(command->flags & kNoMandatoryKeys)) {
     ctx.reply.error("ERR Invalid arguments specified for command");
     return;

@@ -224,17 +224,18 @@ void getset_command(CommandContext& ctx) {
 void getex_command(CommandContext& ctx) {
   auto options = parse_string_options(ctx, OptionsFor::kGetEx);
   if (!options) return;
-  std::optional<std::int64_t> when;
-  if (options->flags & kAnyExpire) {
-    when = option_expire_at_ms(ctx, *options);
-    if (!when) return;
-  }
   bool wrong_type;
   Entry* entry = lookup_string(ctx, ctx.argv[1], wrong_type);
   if (wrong_type) return;
   if (entry == nullptr) {
     ctx.reply.null();
     return;
+  }
+  // Redis validates the expire time only once the key is known to be a string.
+  std::optional<std::int64_t> when;
+  if (options->flags & kAnyExpire) {
+    when = option_expire_at_ms(ctx, *options);
+    if (!when) return;
   }
   IntegerText scratch;
   ctx.reply.bulk(entry->value.view(scratch));

@@ -41,6 +41,10 @@ const Exchange kDumpExchanges[] = {
     {{"dump"s, "abc"s}, "$-1\r\n"s},
     {{"append"s, "n1"s, "x"s}, ":2\r\n"s},
     {{"dump"s, "n1"s}, "$14\r\n\000\0021x\n\000\200\341\233\334\352\262\223Q\r\n"s},
+    // A 3-byte match starting 3 bytes before the end is still taken (liblzf 3.6).
+    {{"set"s, "tail"s, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaabcdefgbcd"s}, "+OK\r\n"s},
+    {{"dump"s, "tail"s},
+     "$29\r\n\000\303\0171\001aa\340\035\000\005bcdefg \005\n\000\r!`\327ke\207b\r\n"s},
     {{"set"s, "e"s, ""s}, "+OK\r\n"s},
     {{"dump"s, "e"s}, "$12\r\n\000\000\n\000]\233\\@\017\177\242\332\r\n"s},
 };

@@ -25,6 +25,11 @@ TEST(Expire, RelativeAndAbsoluteForms) {
   server.advance_ms(1001);
   EXPECT_EQ(server.run({"GET", "k"}), "$-1\r\n");
   EXPECT_EQ(server.run({"TTL", "k"}), ":-2\r\n");
+  // Rounding to seconds must not overflow at the largest expire time (Redis 7.0.15's replies).
+  server.run({"SET", "k", "v"});
+  EXPECT_EQ(server.run({"PEXPIREAT", "k", "9223372036854775807"}), ":1\r\n");
+  EXPECT_EQ(server.run({"EXPIRETIME", "k"}), ":9223372036854776\r\n");
+  EXPECT_EQ(server.run({"PEXPIRETIME", "k"}), ":9223372036854775807\r\n");
 }
 
 TEST(Expire, ConditionsAndPastTimesDelete) {

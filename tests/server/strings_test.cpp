@@ -107,6 +107,7 @@ const Exchange kStringExchanges[] = {
     {{"getdel"s, "x"s}, "$3\r\nnew\r\n"s},
     {{"getdel"s, "x"s}, "$-1\r\n"s},
     {{"getex"s, "nokey"s}, "$-1\r\n"s},
+    {{"getex"s, "nokey"s, "ex"s, "0"s}, "$-1\r\n"s},
     {{"getex"s, "se"s}, "$1\r\nv\r\n"s},
     {{"getex"s, "se"s, "persist"s}, "$1\r\nv\r\n"s},
     {{"ttl"s, "se"s}, ":-1\r\n"s},
@@ -229,6 +230,9 @@ TEST(Strings, SetExpireOptionsUseTheCommandClock) {
   EXPECT_EQ(server.run({"GET", "k"}), "$-1\r\n");
   EXPECT_EQ(server.run({"SETEX", "k", "9223372036854775", "v"}),
             "-ERR invalid expire time in 'setex' command\r\n");
+  // GETEX checks the expire time only once the key is found (a missing key is just nil).
+  EXPECT_EQ(server.run({"GETEX", "k", "EX", "0"}), "$-1\r\n");
+  EXPECT_EQ(server.run({"SET", "k", "v"}), "+OK\r\n");
   EXPECT_EQ(server.run({"GETEX", "k", "EX", "0"}),
             "-ERR invalid expire time in 'getex' command\r\n");
 }
