@@ -23,6 +23,7 @@
 #include "lzf.hpp"
 #include "server.hpp"
 #include "t_hash.hpp"
+#include "t_set.hpp"
 #include "util.hpp"
 
 namespace gorodis {
@@ -471,6 +472,18 @@ void save_hash(RdbWriter& writer, const HashValue& hash) {
   });
 }
 
+// Redis 7.0 writes an intset-encoded set as the intset blob, a hashtable as its members.
+void save_set(RdbWriter& writer, const SetValue& set) {
+  if (const Intset* intset = set.intset()) {
+    writer.byte(kRdbTypeSetIntset);
+    writer.string(intset->bytes());
+    return;
+  }
+  writer.byte(kRdbTypeSet);
+  writer.length(set.size());
+  set.for_each([&](std::string_view member) { writer.string(member); });
+}
+
 // Builds the value with the same writes a client would issue, so that the encoding follows the
 // current *-max-listpack-* settings, as Redis's loader converts oversized encodings.
 std::optional<Object> build_aggregate(RdbAggregate& aggregate, const Settings& settings) {
@@ -484,6 +497,15 @@ std::optional<Object> build_aggregate(RdbAggregate& aggregate, const Settings& s
       }
       if (hash->size() == 0) return std::nullopt;  // empty keys are corrupt too
       return Object::composite(std::move(hash));
+    }
+    case ObjectType::kSet: {
+      if (aggregate.members.empty()) return std::nullopt;
+      auto set = SetValue::create_for(aggregate.members[0]);
+      const auto max = static_cast<std::size_t>(settings.set_max_intset_entries.load());
+      for (const std::string& member : aggregate.members) {
+        if (!set->add(member, max)) return std::nullopt;  // duplicates mean corruption
+      }
+      return Object::composite(std::move(set));
     }
     default:
       return std::nullopt;
@@ -500,6 +522,9 @@ bool save_object(RdbWriter& writer, const Object& value) {
       return true;
     case ObjectType::kHash:
       save_hash(writer, value.as<HashValue>());
+      return true;
+    case ObjectType::kSet:
+      save_set(writer, value.as<SetValue>());
       return true;
     default:
       return false;

@@ -93,6 +93,8 @@ class SetValue final : public CompositeValue {
   std::size_t size() const { return table_ ? table_->size() : intset_.size(); }
   bool empty() const { return size() == 0; }
   bool contains(std::string_view member) const;
+  // The intset while intset-encoded (the RDB writer copies it verbatim), else nullptr.
+  const Intset* intset() const { return table_ ? nullptr : &intset_; }
   // Redis setTypeAdd: a non-integer member, or one more member than `max_intset_entries`,
   // converts an intset to a hash table. Returns false when the member was present.
   bool add(std::string_view member, std::size_t max_intset_entries);
