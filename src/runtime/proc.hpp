@@ -181,6 +181,11 @@ void exit_runtime(M* m, P* p);
 [[noreturn]] void fatal_panic(const char* what);
 // local.cpp: runs the destructors of the goroutine's GoroutineLocal values.
 void destroy_goroutine_locals(G* gp);
+// traceback.cpp: runs libunwind's lazy one-time set-up now, before the runtime starts threads.
+// libunwind also unwinds C++ exceptions (it exports _Unwind_*), and its set-up publishes global
+// state through a plain flag: two goroutines panicking at once on different threads would race
+// on it (TSan saw exactly that). Done once here, thread creation orders it before every use.
+void traceback_init();
 // traceback.cpp: dumps goroutines; `current` (may be null) is printed first as running.
 void dump_all(int fd, G* current);
 // traceback.cpp: the same, from a signal handler: `current`'s stack is read from `ucontext`.

@@ -1320,6 +1320,7 @@ void blocking_exit() {
 
 int run_main(ClosureFn invoke, void* closure) {
   if (sched) fatal("goro::run: the runtime is already running");
+  traceback_init();
   sched = new Sched;
   sched->start_ns = nanotime();
   int procs = static_cast<int>(std::thread::hardware_concurrency());

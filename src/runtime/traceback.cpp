@@ -278,6 +278,13 @@ const char* wait_reason_string(WaitReason reason) {
   return i < static_cast<std::size_t>(WaitReason::kCount) ? kWaitReasonNames[i] : "unknown";
 }
 
+void traceback_init() {
+  unw_context_t uc;
+  unw_getcontext(&uc);
+  unw_cursor_t cursor;
+  unw_init_local(&cursor, &uc);
+}
+
 void dump_all(int fd, G* current) {
   unw_context_t uc;
   unw_getcontext(&uc);
