@@ -63,14 +63,6 @@ class OpsSampler {
 OpsSampler ops_sampler;
 std::atomic<std::size_t> used_memory_peak{0};
 
-std::uint64_t total_commands(Server& server) {
-  std::uint64_t total = 0;
-  for (const CommandStats& stats : server.stats().commands) {
-    total += stats.calls.load(std::memory_order_relaxed);
-  }
-  return total;
-}
-
 std::size_t used_memory() {
   struct mallinfo2 info = mallinfo2();
   std::size_t used = info.uordblks + info.hblkhd;
@@ -240,17 +232,18 @@ void info_stats(InfoWriter& w, Server& server) {
   for (int i = 0; i < server.database_count(); ++i) expired += count_keys(server.db(i)).expired;
   w.section("Stats");
   w.field("total_connections_received", stats.connections_received.load());
-  w.field("total_commands_processed", total_commands(server));
+  w.field("total_commands_processed", stats.total_calls());
   w.field("instantaneous_ops_per_sec", ops_sampler.rate());
-  w.field("total_net_input_bytes", stats.net_input_bytes.load());
-  w.field("total_net_output_bytes", stats.net_output_bytes.load());
+  w.field("total_net_input_bytes", stats.total(Counter::kNetInputBytes));
+  w.field("total_net_output_bytes", stats.total(Counter::kNetOutputBytes));
   w.field("rejected_connections", stats.rejected_connections.load());
   w.field("expired_keys", expired);
   w.field("evicted_keys", 0);
+  w.field("keyspace_hits", stats.total(Counter::kKeyspaceHits));
+  w.field("keyspace_misses", stats.total(Counter::kKeyspaceMisses));
   w.field("pubsub_channels", 0);
   w.field("pubsub_patterns", 0);
-  w.field("total_error_replies", stats.error_replies.load());
-  w.field("unknown_commands", stats.unknown_commands.load());
+  w.field("total_error_replies", stats.total(Counter::kErrorReplies));
 }
 
 void info_replication(InfoWriter& w) {
@@ -278,12 +271,12 @@ void info_cpu(InfoWriter& w) {
 void info_commandstats(InfoWriter& w, Server& server) {
   w.section("Commandstats");
   for (const CommandSpec* command : CommandTable::instance().all()) {
-    const CommandStats& stats = server.stats().commands[command->ordinal];
-    const std::uint64_t calls = stats.calls.load();
-    const std::uint64_t rejected = stats.rejected.load();
-    const std::uint64_t failed = stats.failed.load();
+    const CommandTotals stats = server.stats().command(command->ordinal);
+    const std::uint64_t calls = stats.calls;
+    const std::uint64_t rejected = stats.rejected;
+    const std::uint64_t failed = stats.failed;
     if (calls == 0 && rejected == 0 && failed == 0) continue;
-    const std::uint64_t usec = stats.usec.load();
+    const std::uint64_t usec = stats.usec;
     char line[160];
     std::snprintf(line, sizeof line,
                   "calls=%llu,usec=%llu,usec_per_call=%.2f,rejected_calls=%llu,failed_calls=%llu",
@@ -292,6 +285,13 @@ void info_commandstats(InfoWriter& w, Server& server) {
                   static_cast<unsigned long long>(rejected),
                   static_cast<unsigned long long>(failed));
     w.field("cmdstat_" + command->full_name, std::string(line));
+  }
+}
+
+void info_errorstats(InfoWriter& w, Server& server) {
+  w.section("Errorstats");
+  for (const auto& [prefix, count] : server.stats().error_counts()) {
+    w.field("errorstat_" + prefix, "count=" + std::to_string(count));
   }
 }
 
@@ -321,7 +321,7 @@ constexpr InfoSection kSections[] = {
     {"cpu", true, [](InfoWriter& w, Server&) { info_cpu(w); }},
     {"modules", true, [](InfoWriter& w, Server&) { w.section("Modules"); }},
     {"commandstats", false, info_commandstats},
-    {"errorstats", true, [](InfoWriter& w, Server&) { w.section("Errorstats"); }},
+    {"errorstats", true, info_errorstats},
     {"cluster", true,
      [](InfoWriter& w, Server&) {
        w.section("Cluster");
@@ -505,7 +505,7 @@ void start_server_cron(Server& server) {
         goro::sleep(period);
         // Redis spends at most 25% of each cron period on active expiry.
         server.active_expire_cycle(period / 4, group, groups);
-        if (group == 0) ops_sampler.sample(total_commands(server), server.now_us() / 1000);
+        if (group == 0) ops_sampler.sample(server.stats().total_calls(), server.now_us() / 1000);
       }
     });
   }

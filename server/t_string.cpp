@@ -115,7 +115,7 @@ std::optional<std::int64_t> option_expire_at_ms(CommandContext& ctx, const Strin
 // Redis getGenericCommand: replies with the value or null; false after a WRONGTYPE reply.
 bool reply_string_value(CommandContext& ctx, std::string_view key) {
   bool wrong_type;
-  Entry* entry = lookup_string(ctx, key, wrong_type);
+  Entry* entry = lookup_string(ctx, key, wrong_type, Lookup::kRead);
   if (wrong_type) return false;
   if (entry == nullptr) {
     ctx.reply.null();
@@ -230,7 +230,7 @@ void getex_command(CommandContext& ctx) {
     if (!when) return;
   }
   bool wrong_type;
-  Entry* entry = lookup_string(ctx, ctx.argv[1], wrong_type);
+  Entry* entry = lookup_string(ctx, ctx.argv[1], wrong_type, Lookup::kRead);
   if (wrong_type) return;
   if (entry == nullptr) {
     ctx.reply.null();
@@ -249,7 +249,7 @@ void getex_command(CommandContext& ctx) {
 
 void getdel_command(CommandContext& ctx) {
   bool wrong_type;
-  Entry* entry = lookup_string(ctx, ctx.argv[1], wrong_type);
+  Entry* entry = lookup_string(ctx, ctx.argv[1], wrong_type, Lookup::kRead);
   if (wrong_type) return;
   if (entry == nullptr) {
     ctx.reply.null();
@@ -263,7 +263,7 @@ void getdel_command(CommandContext& ctx) {
 void mget_command(CommandContext& ctx) {
   ctx.reply.array_header(ctx.argc() - 1);
   for (std::size_t i = 1; i < ctx.argc(); ++i) {
-    Entry* entry = lookup_key(ctx, ctx.argv[i]);
+    Entry* entry = lookup_key(ctx, ctx.argv[i], Lookup::kRead);
     if (entry == nullptr || entry->value.type() != ObjectType::kString) {
       ctx.reply.null();
     } else {
@@ -384,7 +384,7 @@ void append_command(CommandContext& ctx) {
 
 void strlen_command(CommandContext& ctx) {
   bool wrong_type;
-  Entry* entry = lookup_string(ctx, ctx.argv[1], wrong_type);
+  Entry* entry = lookup_string(ctx, ctx.argv[1], wrong_type, Lookup::kRead);
   if (wrong_type) return;
   ctx.reply.integer(entry == nullptr ? 0 : static_cast<long long>(entry->value.string_length()));
 }
@@ -395,7 +395,7 @@ void getrange_command(CommandContext& ctx) {
   auto end = integer_argument(ctx, 3);
   if (!end) return;
   bool wrong_type;
-  Entry* entry = lookup_string(ctx, ctx.argv[1], wrong_type);
+  Entry* entry = lookup_string(ctx, ctx.argv[1], wrong_type, Lookup::kRead);
   if (wrong_type) return;
   if (entry == nullptr) {
     ctx.reply.bulk("");
@@ -462,8 +462,8 @@ void setrange_command(CommandContext& ctx) {
 }
 
 void lcs_command(CommandContext& ctx) {
-  Entry* first = lookup_key(ctx, ctx.argv[1]);
-  Entry* second = lookup_key(ctx, ctx.argv[2]);
+  Entry* first = lookup_key(ctx, ctx.argv[1], Lookup::kRead);
+  Entry* second = lookup_key(ctx, ctx.argv[2], Lookup::kRead);
   if ((first != nullptr && first->value.type() != ObjectType::kString) ||
       (second != nullptr && second->value.type() != ObjectType::kString)) {
     ctx.reply.error("ERR The specified keys must contain string values");
@@ -505,7 +505,7 @@ void lcs_command(CommandContext& ctx) {
   const std::size_t columns = b.size() + 1;
   unsigned long long cells = static_cast<unsigned long long>(a.size() + 1) * columns;
   if (cells * sizeof(std::uint32_t) >
-      static_cast<unsigned long long>(ctx.server.config().limits.max_bulk_length)) {
+      static_cast<unsigned long long>(ctx.server.proto_max_bulk_len())) {
     ctx.reply.error("ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len");
     return;
   }
