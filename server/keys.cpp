@@ -204,8 +204,8 @@ void scan_command(CommandContext& ctx) {
   while (static_cast<long long>(keys.size()) < count && budget-- > 0) {
     {
       std::lock_guard lock(db.shard(shard).mutex);
-      inner =
-          db.shard(shard).keys.scan(inner, [&](const Entry& entry) { keys.push_back(entry.key); });
+      inner = db.shard(shard).keys.scan(
+          inner, [&](const Entry& entry) { keys.emplace_back(entry.key_view()); });
     }
     if (inner == 0) {
       if (++shard == db.shard_count()) break;

@@ -459,7 +459,7 @@ void debug_populate(CommandContext& ctx) {
     if (db.lookup(key, ctx.now_ms) != nullptr) continue;
     std::string value = "value:" + std::to_string(j);
     if (size > 0) value.resize(static_cast<std::size_t>(size), '\0');
-    db.add(key, Object::encode_string(std::move(value)), ctx.now_ms);
+    db.set_string(key, value, false, ctx.now_ms);
   }
   ctx.reply.ok();
 }

@@ -6,9 +6,10 @@
 // as Redis does: non-positive values, and values that overflow once converted to absolute
 // milliseconds, are "invalid expire time in '<command>' command".
 //
-// Values written from client arguments go through Object::encode_string (int encoding when
-// possible); values computed by the server (INCRBYFLOAT) are plain strings; values edited in
-// place (APPEND, SETRANGE) become raw — the encodings OBJECT ENCODING reports follow Redis.
+// Values written from client arguments are encoded like Object::encode_string (int encoding
+// when possible; Db::set_string); values computed by the server (INCRBYFLOAT) are plain strings;
+// values edited in place (APPEND, SETRANGE) become raw — the encodings OBJECT ENCODING reports
+// follow Redis.
 #include <algorithm>
 #include <climits>
 #include <cmath>
@@ -141,8 +142,7 @@ void set_generic(CommandContext& ctx, unsigned flags, std::string_view key, std:
     }
     return;
   }
-  Entry& entry =
-      ctx.db().set(key, Object::encode_string(std::string(value)), flags & kKeepTtl, ctx.now_ms);
+  Entry& entry = ctx.db().set_string(key, value, flags & kKeepTtl, ctx.now_ms);
   if (expire_ms) ctx.db().set_expire(entry, *expire_ms);
   if (flags & kSetGet) return;
   if (reply_integer) {
@@ -218,7 +218,7 @@ void psetex_command(CommandContext& ctx) {
 
 void getset_command(CommandContext& ctx) {
   if (!reply_string_value(ctx, ctx.argv[1])) return;
-  ctx.db().set(ctx.argv[1], Object::encode_string(std::string(ctx.argv[2])), false, ctx.now_ms);
+  ctx.db().set_string(ctx.argv[1], ctx.argv[2], false, ctx.now_ms);
 }
 
 void getex_command(CommandContext& ctx) {
@@ -289,8 +289,7 @@ void mset_generic(CommandContext& ctx, bool only_if_none_exist) {
     }
   }
   for (std::size_t i = 1; i < ctx.argc(); i += 2) {
-    ctx.db().set(ctx.argv[i], Object::encode_string(std::string(ctx.argv[i + 1])), false,
-                 ctx.now_ms);
+    ctx.db().set_string(ctx.argv[i], ctx.argv[i + 1], false, ctx.now_ms);
   }
   if (only_if_none_exist) {
     ctx.reply.integer(1);
@@ -370,7 +369,7 @@ void append_command(CommandContext& ctx) {
   if (wrong_type) return;
   std::string_view suffix = ctx.argv[2];
   if (entry == nullptr) {
-    ctx.db().add(std::string(ctx.argv[1]), Object::encode_string(std::string(suffix)), ctx.now_ms);
+    ctx.db().set_string(ctx.argv[1], suffix, false, ctx.now_ms);
     ctx.reply.integer(static_cast<long long>(suffix.size()));
     return;
   }
