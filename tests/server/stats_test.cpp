@@ -188,8 +188,9 @@ TEST(Stats, ResetstatClearsEveryCounter) {
 
 TEST(Stats, StripedCountersLoseNoConcurrentAdd) {
   ServerStats stats(3);
-  constexpr int kThreads = 8;
-  constexpr int kAdds = 20000;
+  // More threads than stripes: the later ones share the overflow stripe.
+  constexpr int kThreads = 40;
+  constexpr int kAdds = 5000;
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&stats, t] {
@@ -203,17 +204,23 @@ TEST(Stats, StripedCountersLoseNoConcurrentAdd) {
   for (std::thread& thread : threads) thread.join();
   EXPECT_EQ(stats.total(Counter::kKeyspaceHits), std::uint64_t{kThreads} * kAdds);
   EXPECT_EQ(stats.total_calls(), std::uint64_t{kThreads} * kAdds);
-  CommandTotals first = stats.command(0);  // threads 0, 3, 6
-  EXPECT_EQ(first.calls, 3u * kAdds);
-  EXPECT_EQ(first.usec, 6u * kAdds);
-  EXPECT_EQ(first.failed, 3u * kAdds / 2);
+  CommandTotals first = stats.command(0);  // threads 0, 3, ..., 39
+  EXPECT_EQ(first.calls, 14u * kAdds);
+  EXPECT_EQ(first.usec, 28u * kAdds);
+  EXPECT_EQ(first.failed, 14u * kAdds / 2);
   EXPECT_EQ(stats.total(Counter::kErrorReplies), std::uint64_t{kThreads} * kAdds / 100);
   using Counts = std::vector<std::pair<std::string, std::uint64_t>>;
   EXPECT_EQ(stats.error_counts(), (Counts{{"ERR", kThreads / 2 * kAdds / 100},
                                           {"WRONGTYPE", kThreads / 2 * kAdds / 100}}));
   stats.reset();
   EXPECT_EQ(stats.total_calls(), 0u);
+  EXPECT_EQ(stats.total(Counter::kKeyspaceHits), 0u);
   EXPECT_TRUE(stats.error_counts().empty());
+  stats.add(Counter::kKeyspaceHits, 5);
+  stats.add_call(1, 7, true);
+  EXPECT_EQ(stats.total(Counter::kKeyspaceHits), 5u);
+  EXPECT_EQ(stats.command(1).usec, 7u);
+  EXPECT_EQ(stats.command(1).failed, 1u);
 }
 
 TEST(Stats, ClientInfoHasRedisFieldsAndFdMinusOneForFakeClients) {
