@@ -1353,6 +1353,26 @@ std::vector<CommandSpec> part1_command_specs() {
        .summary = "Get the UNIX time stamp of the last successful save to disk",
        .complexity = "O(1)",
        .tips = {"nondeterministic_output"}},
+      {.name = "bgsave",
+       .handler = bgsave_command,
+       .arity = -1,
+       .flags = kAdmin | kNoScript | kNoAsyncLoading,
+       .acl_categories = 0,
+       .group = "server",
+       .since = "1.0.0",
+       .summary = "Asynchronously save the dataset to disk",
+       .complexity = "O(1)",
+       .locking = LockPolicy::kManual},
+      {.name = "save",
+       .handler = save_command,
+       .arity = 1,
+       .flags = kAdmin | kNoScript | kNoAsyncLoading | kNoMulti,
+       .acl_categories = 0,
+       .group = "server",
+       .since = "1.0.0",
+       .summary = "Synchronously save the dataset to disk",
+       .complexity = "O(N) where N is the total number of keys in all databases",
+       .locking = LockPolicy::kManual},
       {.name = "shutdown",
        .handler = shutdown_command,
        .arity = -1,
@@ -1453,7 +1473,7 @@ std::vector<CommandSpec> command_definitions() {
   auto append = [&commands](std::vector<CommandSpec> family) {
     for (CommandSpec& spec : family) commands.push_back(std::move(spec));
   };
-  (void)append;  // families are appended here: append(list_command_specs()); ...
+  append(hash_command_specs());
   return commands;
 }
 

@@ -121,7 +121,27 @@ void slowlog_len_command(CommandContext& ctx);
 void slowlog_reset_command(CommandContext& ctx);
 void slowlog_help_command(CommandContext& ctx);
 void lastsave_command(CommandContext& ctx);
+void save_command(CommandContext& ctx);
+void bgsave_command(CommandContext& ctx);
 void shutdown_command(CommandContext& ctx);
 void debug_command(CommandContext& ctx);
+
+// hash (t_hash.cpp)
+void hset_command(CommandContext& ctx);
+void hsetnx_command(CommandContext& ctx);
+void hget_command(CommandContext& ctx);
+void hmget_command(CommandContext& ctx);
+void hmset_command(CommandContext& ctx);
+void hdel_command(CommandContext& ctx);
+void hlen_command(CommandContext& ctx);
+void hexists_command(CommandContext& ctx);
+void hkeys_command(CommandContext& ctx);
+void hvals_command(CommandContext& ctx);
+void hgetall_command(CommandContext& ctx);
+void hincrby_command(CommandContext& ctx);
+void hincrbyfloat_command(CommandContext& ctx);
+void hstrlen_command(CommandContext& ctx);
+void hrandfield_command(CommandContext& ctx);
+void hscan_command(CommandContext& ctx);
 
 }  // namespace gorodis

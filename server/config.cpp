@@ -198,6 +198,15 @@ const std::vector<Param>& params() {
          return one_of_error<kPolicies>();
        }},
       text<&Settings::save>("save", true),
+      {"dbfilename", true, [](const Settings& s) { return s.dbfilename.get(); },
+       [](Settings& s, std::string_view value, bool store) -> std::string {
+         // Redis isValidDBfilename: a file name inside `dir`, never a path.
+         if (value.find('/') != std::string_view::npos) {
+           return "dbfilename can't be a path, just a filename";
+         }
+         if (store) s.dbfilename.set(std::string(value));
+         return {};
+       }},
       {"appendonly", true,
        [](const Settings& s) { return std::string(s.appendonly.load() ? "yes" : "no"); },
        [](Settings&, std::string_view value, bool) -> std::string {
@@ -207,6 +216,12 @@ const std::vector<Param>& params() {
          return {};
        }},
       number<&Settings::tcp_keepalive, 0, INT_MAX>("tcp-keepalive", true),
+      number<&Settings::hash_max_listpack_entries, 0, LLONG_MAX>("hash-max-listpack-entries", true),
+      number<&Settings::hash_max_listpack_entries, 0, LLONG_MAX>("hash-max-ziplist-entries", true),
+      number<&Settings::hash_max_listpack_value, 0, LLONG_MAX, true>("hash-max-listpack-value",
+                                                                     true),
+      number<&Settings::hash_max_listpack_value, 0, LLONG_MAX, true>("hash-max-ziplist-value",
+                                                                     true),
   };
   return table;
 }

@@ -203,7 +203,7 @@ void scan_command(CommandContext& ctx) {
   long long budget = count * 10;
   while (static_cast<long long>(keys.size()) < count && budget-- > 0) {
     {
-      std::lock_guard lock(db.shard(shard).mutex);
+      ShardGuard lock(db, shard);
       inner = db.shard(shard).keys.scan(
           inner, [&](const Entry& entry) { keys.emplace_back(entry.key_view()); });
     }
@@ -216,7 +216,7 @@ void scan_command(CommandContext& ctx) {
   std::vector<std::string_view> kept;
   for (const std::string& key : keys) {
     if (use_pattern && !glob_match(pattern, key)) continue;
-    std::lock_guard lock(db.shard(db.shard_of(key)).mutex);
+    ShardGuard lock(db, db.shard_of(key));
     Entry* entry = db.lookup(key, ctx.now_ms);
     if (entry == nullptr) continue;
     if (type_filter && !iequals(*type_filter, Object::type_name(entry->value.type()))) continue;

@@ -66,6 +66,12 @@ class CompositeValue {
   virtual std::size_t memory_usage(std::size_t samples) const = 0;
 };
 
+// Redis's allocation sizes, for MEMORY USAGE estimates: the jemalloc size class serving a
+// request of `bytes`, and the allocation of an sds string of `length` bytes (header by sds
+// type, plus the NUL).
+std::size_t jemalloc_size(std::size_t bytes);
+std::size_t sds_allocation(std::size_t length);
+
 // Scratch space for viewing an int-encoded string as text without allocating.
 struct IntegerText {
   char digits[21];

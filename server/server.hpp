@@ -164,6 +164,11 @@ class Server {
   Slowlog& slowlog() { return *slowlog_; }
   PauseState& pause() { return pause_; }
   std::int64_t start_time_us() const { return start_time_us_; }
+  // Unix time of the last successful save (LASTSAVE); the start time before any.
+  std::atomic<std::int64_t>& last_save_s() { return last_save_s_; }
+  // Set while a SAVE or BGSAVE runs (one at a time).
+  std::atomic<bool>& save_in_progress() { return save_in_progress_; }
+  std::atomic<bool>& last_bgsave_ok() { return last_bgsave_ok_; }
 
  private:
   ServerConfig config_;
@@ -178,6 +183,9 @@ class Server {
   std::unique_ptr<Slowlog> slowlog_;
   PauseState pause_;
   std::int64_t start_time_us_;
+  std::atomic<std::int64_t> last_save_s_;
+  std::atomic<bool> save_in_progress_{false};
+  std::atomic<bool> last_bgsave_ok_{true};
 };
 
 // What a handler sees.

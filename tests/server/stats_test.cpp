@@ -103,11 +103,28 @@ const LookupCount kLookupCounts[] = {
     {{"PSETEX", "z", "100", "v"}, 0, 0},
 };
 
-TEST(Stats, KeyspaceHitsAndMissesCountReadLookupsLikeRedis) {
-  TestServer server;
-  server.run({"SET", "k2", "hello"});
-  server.run({"SET", "k", "val"});
-  for (const LookupCount& step : kLookupCounts) {
+// The same for hashes, after HSET h f v g w.
+const LookupCount kHashLookupCounts[] = {
+    {{"HGET", "h", "f"}, 1, 0},
+    {{"HGET", "missing", "f"}, 0, 1},
+    {{"HMGET", "h", "f", "g"}, 1, 0},
+    {{"HDEL", "h", "g"}, 0, 0},
+    {{"HLEN", "h"}, 1, 0},
+    {{"HEXISTS", "h", "f"}, 1, 0},
+    {{"HSTRLEN", "h", "f"}, 1, 0},
+    {{"HGETALL", "h"}, 1, 0},
+    {{"HKEYS", "missing"}, 0, 1},
+    {{"HRANDFIELD", "h"}, 1, 0},
+    {{"HRANDFIELD", "h", "2"}, 1, 0},
+    {{"HSCAN", "h", "0"}, 1, 0},
+    {{"HSET", "h", "x", "1"}, 0, 0},
+    {{"HINCRBY", "h", "n", "1"}, 0, 0},
+    {{"HSETNX", "h", "y", "1"}, 0, 0},
+    {{"HINCRBYFLOAT", "h", "z", "1"}, 0, 0},
+};
+
+void expect_lookup_counts(TestServer& server, std::span<const LookupCount> steps) {
+  for (const LookupCount& step : steps) {
     const long long hits = info_number(server, "keyspace_hits");
     const long long misses = info_number(server, "keyspace_misses");
     server.run(step.command);
@@ -115,6 +132,16 @@ TEST(Stats, KeyspaceHitsAndMissesCountReadLookupsLikeRedis) {
     EXPECT_EQ(info_number(server, "keyspace_misses") - misses, step.misses)
         << describe(step.command);
   }
+}
+
+TEST(Stats, KeyspaceHitsAndMissesCountReadLookupsLikeRedis) {
+  TestServer server;
+  server.run({"SET", "k2", "hello"});
+  server.run({"SET", "k", "val"});
+  expect_lookup_counts(server, kLookupCounts);
+  server.run({"FLUSHALL"});
+  server.run({"HSET", "h", "f", "v", "g", "w"});
+  expect_lookup_counts(server, kHashLookupCounts);
 }
 
 TEST(Stats, ErrorRepliesAreCountedByPrefix) {
