@@ -114,9 +114,13 @@ void run_client(Server& server, ClientState& client, goro::net::Conn& conn) {
     parser.append(std::string_view(chunk.data(), *n));
     ParseStatus status;
     std::size_t written = 0;
-    // AUTH may change what the next command's length lines are allowed to be.
-    while ((parser.set_auth_required(!client.authenticated), status = parser.next(argv)) ==
-           ParseStatus::kCommandReady) {
+    // The length limits depend on whether the client has authenticated, which the previous
+    // command (AUTH, HELLO ... AUTH) may just have changed.
+    auto next_command = [&] {
+      parser.set_auth_required(!client.authenticated);
+      return parser.next(argv);
+    };
+    while ((status = next_command()) == ParseStatus::kCommandReady) {
       if (server.pause().mode.load(std::memory_order_relaxed) != PauseState::kNone) {
         wait_while_paused(server, argv, out);
       }
