@@ -39,9 +39,11 @@ class OpsSampler {
  public:
   void sample(std::uint64_t total_commands, std::int64_t now_ms) {
     std::lock_guard lock(mutex_);
+    // After CONFIG RESETSTAT the total restarts from zero: that tick counts no commands.
     if (last_ms_ != 0 && now_ms > last_ms_) {
-      rates_[next_++ % rates_.size()] = static_cast<double>(total_commands - last_count_) * 1000.0 /
-                                        static_cast<double>(now_ms - last_ms_);
+      const std::uint64_t done = total_commands >= last_count_ ? total_commands - last_count_ : 0;
+      rates_[next_++ % rates_.size()] =
+          static_cast<double>(done) * 1000.0 / static_cast<double>(now_ms - last_ms_);
     }
     last_ms_ = now_ms;
     last_count_ = total_commands;
