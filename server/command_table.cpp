@@ -1422,7 +1422,8 @@ void add_implicit_acl_categories(CommandSpec& command) {
 // specs, or "movablekeys" when the specs cannot be expressed that way.
 void derive_legacy_range(CommandSpec& command) {
   if (command.key_specs.empty()) return;
-  if (command.key_specs.size() == 1) {
+  if (command.key_specs.size() == 1 &&
+      command.key_specs.front().find == KeySpec::FindKeys::kRange) {
     const KeySpec& spec = command.key_specs.front();
     command.legacy_first_key = spec.begin_index;
     command.legacy_last_key = spec.last_key >= 0 ? spec.begin_index + spec.last_key : spec.last_key;
@@ -1434,7 +1435,8 @@ void derive_legacy_range(CommandSpec& command) {
   int last = 0;
   int previous_last = 0;
   for (const KeySpec& spec : command.key_specs) {
-    if (spec.key_step != 1 || (previous_last && previous_last != spec.begin_index - 1)) {
+    if (spec.find != KeySpec::FindKeys::kRange || spec.key_step != 1 ||
+        (previous_last && previous_last != spec.begin_index - 1)) {
       command.flags |= kMovableKeys;
       continue;
     }
@@ -1474,6 +1476,7 @@ std::vector<CommandSpec> command_definitions() {
     for (CommandSpec& spec : family) commands.push_back(std::move(spec));
   };
   append(hash_command_specs());
+  append(set_command_specs());
   return commands;
 }
 
@@ -1527,7 +1530,17 @@ std::vector<KeyReference> CommandTable::keys_of(const CommandSpec& command,
   for (const KeySpec& spec : command.key_specs) {
     int first = spec.begin_index;
     int last;
-    if (spec.last_key >= 0) {
+    if (spec.find == KeySpec::FindKeys::kKeynum) {
+      // A key count that is missing, not a number, negative or larger than the arguments
+      // makes the request invalid: Redis then falls back to the command's getkeys procedure,
+      // which for every keynum command finds no keys at all.
+      int count_index = first + spec.keynum_index;
+      std::optional<long long> count;
+      if (count_index < argc) count = parse_int64(argv[static_cast<std::size_t>(count_index)]);
+      first += spec.first_key;
+      if (!count || *count < 0 || *count > argc - first) return {};
+      last = first + static_cast<int>(*count) - 1;
+    } else if (spec.last_key >= 0) {
       last = first + spec.last_key;
     } else if (spec.limit == 0) {
       last = argc + spec.last_key;

@@ -144,4 +144,23 @@ void hstrlen_command(CommandContext& ctx);
 void hrandfield_command(CommandContext& ctx);
 void hscan_command(CommandContext& ctx);
 
+// set (t_set.cpp)
+void sadd_command(CommandContext& ctx);
+void srem_command(CommandContext& ctx);
+void smembers_command(CommandContext& ctx);
+void sismember_command(CommandContext& ctx);
+void smismember_command(CommandContext& ctx);
+void scard_command(CommandContext& ctx);
+void spop_command(CommandContext& ctx);
+void srandmember_command(CommandContext& ctx);
+void smove_command(CommandContext& ctx);
+void sinter_command(CommandContext& ctx);
+void sintercard_command(CommandContext& ctx);
+void sinterstore_command(CommandContext& ctx);
+void sunion_command(CommandContext& ctx);
+void sunionstore_command(CommandContext& ctx);
+void sdiff_command(CommandContext& ctx);
+void sdiffstore_command(CommandContext& ctx);
+void sscan_command(CommandContext& ctx);
+
 }  // namespace gorodis

@@ -222,6 +222,7 @@ const std::vector<Param>& params() {
                                                                      true),
       number<&Settings::hash_max_listpack_value, 0, LLONG_MAX, true>("hash-max-ziplist-value",
                                                                      true),
+      number<&Settings::set_max_intset_entries, 0, LONG_MAX>("set-max-intset-entries", true),
   };
   return table;
 }

@@ -75,6 +75,8 @@ class Settings {
   // most this many bytes (hash-max-listpack-*, alias hash-max-ziplist-*).
   std::atomic<long long> hash_max_listpack_entries{512};
   std::atomic<long long> hash_max_listpack_value{64};
+  // Most members a set keeps in the intset encoding (beyond: a hash table).
+  std::atomic<long long> set_max_intset_entries{512};
 
   // Whether `password` is requirepass, compared in time independent of where they differ.
   bool password_matches(std::string_view password) const;

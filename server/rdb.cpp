@@ -17,6 +17,7 @@
 #include "commands.hpp"
 #include "crc64.hpp"
 #include "goro/goro.hpp"
+#include "intset.hpp"
 #include "listpack.hpp"
 #include "log.hpp"
 #include "lzf.hpp"
@@ -308,25 +309,11 @@ bool decode_listpack(std::string_view blob, std::vector<std::string>& out) {
   return true;
 }
 
-// Redis's intset (RDB type 11): u32 width (2, 4 or 8), u32 count, sorted little-endian values.
+// Redis's intset (RDB type 11), validated like intsetValidateIntegrity (see intset.hpp).
 bool decode_intset(std::string_view blob, std::vector<std::string>& out) {
-  RdbReader reader(blob);
-  auto width = reader.little_endian(4);
-  auto count = reader.little_endian(4);
-  if (!width || !count || (*width != 2 && *width != 4 && *width != 8) ||
-      blob.size() != 8 + *width * *count) {
-    return false;
-  }
-  std::optional<long long> previous;
-  for (std::uint64_t i = 0; i < *count; ++i) {
-    int bits = static_cast<int>(*width) * 8;
-    long long value =
-        static_cast<long long>(*reader.little_endian(static_cast<int>(*width)) << (64 - bits)) >>
-        (64 - bits);
-    if (previous && value <= *previous) return false;  // must be sorted and unique
-    previous = value;
-    out.push_back(int64_to_string(value));
-  }
+  auto intset = Intset::from_bytes(blob);
+  if (!intset) return false;
+  for (std::size_t i = 0; i < intset->size(); ++i) out.push_back(int64_to_string(intset->at(i)));
   return true;
 }
 

@@ -250,6 +250,18 @@ void reply_help(CommandContext& ctx, std::string_view container,
 // "ERR invalid expire time in '<name>' command".
 void reply_invalid_expire(CommandContext& ctx);
 
+// The SCAN family's cursor (Redis parseScanCursorOrReply): "ERR invalid cursor" when malformed.
+std::optional<std::uint64_t> cursor_argument(CommandContext& ctx, std::size_t index);
+// The SCAN family's options from argv[first] on (Redis scanGenericCommand): COUNT (at least 1)
+// and MATCH for all of them, TYPE for SCAN only. Replies and returns nullopt on error.
+struct ScanOptions {
+  long long count = 10;
+  std::optional<std::string_view> pattern;  // none also for "*", which matches everything
+  std::optional<std::string_view> type;
+  bool matches(std::string_view element) const;
+};
+std::optional<ScanOptions> scan_options(CommandContext& ctx, std::size_t first, bool allow_type);
+
 // How a command looks a key up, after Redis's lookupKey variants (INFO keyspace_hits and
 // keyspace_misses count read lookups only, one per key looked up).
 enum class Lookup : std::uint8_t {

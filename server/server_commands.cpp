@@ -337,15 +337,22 @@ void reply_key_specs(ReplyBuilder& reply, const CommandSpec& command) {
     reply.bulk("find_keys");
     reply.map_header(2);
     reply.bulk("type");
-    reply.bulk("range");
+    const bool by_count = spec.find == KeySpec::FindKeys::kKeynum;
+    reply.bulk(by_count ? "keynum" : "range");
     reply.bulk("spec");
     reply.map_header(3);
-    reply.bulk("lastkey");
-    reply.integer(spec.last_key);
+    reply.bulk(by_count ? "keynumidx" : "lastkey");
+    reply.integer(by_count ? spec.keynum_index : spec.last_key);
+    if (by_count) {
+      reply.bulk("firstkey");
+      reply.integer(spec.first_key);
+    }
     reply.bulk("keystep");
     reply.integer(spec.key_step);
-    reply.bulk("limit");
-    reply.integer(spec.limit);
+    if (!by_count) {
+      reply.bulk("limit");
+      reply.integer(spec.limit);
+    }
   }
 }
 

@@ -123,6 +123,31 @@ const LookupCount kHashLookupCounts[] = {
     {{"HINCRBYFLOAT", "h", "z", "1"}, 0, 0},
 };
 
+// The same for sets, after SADD s a b c d, SADD t a x y.
+const LookupCount kSetLookupCounts[] = {
+    {{"SISMEMBER", "s", "a"}, 1, 0},
+    {{"SISMEMBER", "missing", "a"}, 0, 1},
+    {{"SMISMEMBER", "s", "a", "z"}, 1, 0},
+    {{"SCARD", "s"}, 1, 0},
+    {{"SMEMBERS", "s"}, 1, 0},
+    {{"SRANDMEMBER", "s"}, 1, 0},
+    {{"SRANDMEMBER", "s", "2"}, 1, 0},
+    {{"SSCAN", "s", "0"}, 1, 0},
+    {{"SINTER", "s", "t", "missing"}, 2, 1},
+    {{"SUNION", "s", "t"}, 2, 0},
+    {{"SDIFF", "s", "missing"}, 1, 1},
+    {{"SINTERCARD", "2", "s", "t"}, 2, 0},
+    {{"SINTERSTORE", "d", "s", "t"}, 2, 0},
+    {{"SUNIONSTORE", "d", "s", "t"}, 2, 0},
+    {{"SDIFFSTORE", "d", "s", "t"}, 2, 0},
+    {{"SADD", "s", "q"}, 0, 0},
+    {{"SREM", "s", "q"}, 0, 0},
+    {{"SPOP", "s"}, 0, 0},
+    {{"SPOP", "t", "1"}, 0, 0},
+    {{"SMOVE", "s", "t", "b"}, 0, 0},
+    {{"SMOVE", "missing", "t", "b"}, 0, 0},
+};
+
 void expect_lookup_counts(TestServer& server, std::span<const LookupCount> steps) {
   for (const LookupCount& step : steps) {
     const long long hits = info_number(server, "keyspace_hits");
@@ -142,6 +167,10 @@ TEST(Stats, KeyspaceHitsAndMissesCountReadLookupsLikeRedis) {
   server.run({"FLUSHALL"});
   server.run({"HSET", "h", "f", "v", "g", "w"});
   expect_lookup_counts(server, kHashLookupCounts);
+  server.run({"FLUSHALL"});
+  server.run({"SADD", "s", "a", "b", "c", "d"});
+  server.run({"SADD", "t", "a", "x", "y"});
+  expect_lookup_counts(server, kSetLookupCounts);
 }
 
 TEST(Stats, ErrorRepliesAreCountedByPrefix) {
