@@ -29,7 +29,7 @@ std::optional<std::uint64_t> bit_offset_argument(CommandContext& ctx, std::size_
     *value = static_cast<long long>(static_cast<unsigned long long>(*value) *
                                     static_cast<unsigned long long>(field_bits));
   }
-  if (!value || *value < 0 || (*value >> 3) >= ctx.server.config().limits.max_bulk_length) {
+  if (!value || *value < 0 || (*value >> 3) >= ctx.server.proto_max_bulk_len()) {
     ctx.reply.error(errors::kBitOffset);
     return std::nullopt;
   }
@@ -138,7 +138,7 @@ void getbit_command(CommandContext& ctx) {
   auto offset = bit_offset_argument(ctx, 2);
   if (!offset) return;
   bool wrong_type;
-  Entry* entry = lookup_string(ctx, ctx.argv[1], wrong_type);
+  Entry* entry = lookup_string(ctx, ctx.argv[1], wrong_type, Lookup::kRead);
   if (wrong_type) return;
   if (entry == nullptr) {
     ctx.reply.integer(0);
@@ -150,7 +150,7 @@ void getbit_command(CommandContext& ctx) {
 
 void bitcount_command(CommandContext& ctx) {
   bool wrong_type;
-  Entry* entry = lookup_string(ctx, ctx.argv[1], wrong_type);
+  Entry* entry = lookup_string(ctx, ctx.argv[1], wrong_type, Lookup::kRead);
   if (wrong_type) return;
   if (entry == nullptr) {
     ctx.reply.integer(0);
@@ -187,7 +187,7 @@ void bitpos_command(CommandContext& ctx) {
     return;
   }
   bool wrong_type;
-  Entry* entry = lookup_string(ctx, ctx.argv[1], wrong_type);
+  Entry* entry = lookup_string(ctx, ctx.argv[1], wrong_type, Lookup::kRead);
   if (wrong_type) return;
   if (entry == nullptr) {
     // A missing key is an infinite run of zeros.
@@ -250,7 +250,7 @@ void bitop_command(CommandContext& ctx) {
   std::size_t max_length = 0;
   for (std::size_t i = 3; i < ctx.argc(); ++i) {
     bool wrong_type;
-    Entry* entry = lookup_string(ctx, ctx.argv[i], wrong_type);
+    Entry* entry = lookup_string(ctx, ctx.argv[i], wrong_type, Lookup::kRead);
     if (wrong_type) return;
     sources.push_back(entry == nullptr ? std::string() : entry->value.to_string());
     max_length = std::max(max_length, sources.back().size());
@@ -427,7 +427,7 @@ void bitfield_generic(CommandContext& ctx, bool read_only_command) {
   Entry* entry;
   if (!writes) {
     bool wrong_type;
-    entry = lookup_string(ctx, ctx.argv[1], wrong_type);
+    entry = lookup_string(ctx, ctx.argv[1], wrong_type, Lookup::kRead);
     if (wrong_type) return;
   } else {
     if (read_only_command) {

@@ -8,8 +8,10 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
+#include <cstdlib>
 #include <cstring>
 #include <optional>
 
@@ -28,29 +30,33 @@ struct Param {
   std::string (*apply)(Settings&, std::string_view value, bool store);
 };
 
-// Redis memtoull: a number with an optional k/kb/m/mb/g/gb unit (case-insensitive).
+// Redis memtoull: digits with an optional unit b, k, kb, m, mb, g, gb (case-insensitive; k is
+// 1000, kb 1024). Like Redis, a leading '-' is refused but the digits are read with strtoull's
+// wrap-around semantics (no overflow check, the product wraps), and the result is then taken as
+// signed, so "18446744073709551615" reads as -1 and fails the range check rather than the parse.
 std::optional<long long> parse_memory(std::string_view text) {
   struct Unit {
     std::string_view suffix;
-    long long factor;
+    unsigned long long factor;
   };
-  static constexpr Unit kUnits[] = {{"kb", 1024},
+  static constexpr Unit kUnits[] = {{"", 1},
+                                    {"b", 1},
                                     {"k", 1000},
-                                    {"mb", 1024 * 1024},
+                                    {"kb", 1024},
                                     {"m", 1000 * 1000},
-                                    {"gb", 1024LL * 1024 * 1024},
-                                    {"g", 1000LL * 1000 * 1000},
-                                    {"b", 1}};
-  for (const Unit& unit : kUnits) {
-    if (text.size() > unit.suffix.size() &&
-        iequals(text.substr(text.size() - unit.suffix.size()), unit.suffix)) {
-      auto number = parse_int64(text.substr(0, text.size() - unit.suffix.size()));
-      if (!number || *number < 0 || *number > LLONG_MAX / unit.factor) return std::nullopt;
-      return *number * unit.factor;
-    }
-  }
-  if (text.starts_with('-')) return std::nullopt;  // memtoull: a sign is not a memory value
-  return parse_int64(text);
+                                    {"mb", 1024 * 1024},
+                                    {"g", 1000ULL * 1000 * 1000},
+                                    {"gb", 1024ULL * 1024 * 1024}};
+  if (text.starts_with('-')) return std::nullopt;
+  const std::size_t digits = std::min(text.find_first_not_of("0123456789"), text.size());
+  const std::string_view suffix = text.substr(digits);
+  const Unit* unit = std::find_if(std::begin(kUnits), std::end(kUnits),
+                                  [&](const Unit& u) { return iequals(u.suffix, suffix); });
+  if (unit == std::end(kUnits) || digits >= 128) return std::nullopt;
+  const std::string number(text.substr(0, digits));
+  // strtoull: saturates at ULLONG_MAX on overflow; no digits read as 0.
+  const unsigned long long value = std::strtoull(number.c_str(), nullptr, 10);
+  return static_cast<long long>(value * unit->factor);
 }
 
 template <auto Member, long long Min, long long Max, bool Memory = false>
@@ -148,9 +154,9 @@ const std::vector<Param>& params() {
       number<&Settings::databases, 1, INT_MAX>("databases", false),
       text<&Settings::logfile>("logfile", false),
       number<&Settings::proto_max_bulk_len, 1024 * 1024, LLONG_MAX, true>("proto-max-bulk-len",
-                                                                          false),
+                                                                          true),
       number<&Settings::client_query_buffer_limit, 1024 * 1024, LLONG_MAX, true>(
-          "client-query-buffer-limit", false),
+          "client-query-buffer-limit", true),
       number<&Settings::tcp_backlog, 0, INT_MAX>("tcp-backlog", false),
       text<&Settings::requirepass>("requirepass", true),
       number<&Settings::maxclients, 1, INT_MAX>("maxclients", true),

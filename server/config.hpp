@@ -51,10 +51,11 @@ class Settings {
   std::atomic<long long> unixsocketperm{0};
   std::atomic<long long> databases{16};
   Guarded<std::string> logfile;  // empty: standard output
-  std::atomic<long long> proto_max_bulk_len{512LL * 1024 * 1024};
-  std::atomic<long long> client_query_buffer_limit{1024LL * 1024 * 1024};
   std::atomic<long long> tcp_backlog{511};
   // Changeable with CONFIG SET.
+  // Limits of the request parser, applied to each client's next read.
+  std::atomic<long long> proto_max_bulk_len{512LL * 1024 * 1024};
+  std::atomic<long long> client_query_buffer_limit{1024LL * 1024 * 1024};
   Guarded<std::string> requirepass;  // empty: no password (default user "nopass")
   std::atomic<long long> maxclients{10000};
   std::atomic<long long> timeout{0};  // seconds of idleness before a client is closed; 0: never

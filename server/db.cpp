@@ -38,10 +38,69 @@
 // entries that have one (swap-remove keeps it O(1)); active expiry samples it uniformly.
 #include "db.hpp"
 
+#include <malloc.h>
+
 #include <algorithm>
+#include <cassert>
+#include <cstddef>
+#include <cstring>
 #include <functional>
 
+#include "util.hpp"
+
 namespace gorodis {
+
+namespace {
+
+// Where an entry's key bytes start: right behind its fields (not at sizeof(Entry), which rounds
+// up to 8 and would push "key:123456" plus a 16-byte value into the next malloc size class).
+// Entry is not standard-layout (Object mixes public and private fields), so offsetof is only
+// conditionally supported; GCC and Clang compute it like for any class without virtual bases.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Winvalid-offsetof"
+constexpr std::size_t kKeyOffset = offsetof(Entry, key) + sizeof(Entry::Key);
+#pragma GCC diagnostic pop
+
+}  // namespace
+
+std::unique_ptr<Entry> Entry::create(std::string_view key, std::uint32_t hash,
+                                     std::size_t value_room) {
+  // Never less than sizeof(Entry): the object's own padding must be allocated too.
+  void* memory = ::operator new(std::max(sizeof(Entry), kKeyOffset + key.size() + value_room));
+  std::unique_ptr<Entry> entry(new (memory) Entry());
+  assert(entry->key_bytes == reinterpret_cast<const char*>(&entry->key + 1));
+  entry->hash = hash;
+  entry->key.size_ = static_cast<std::uint32_t>(key.size());
+  std::memcpy(entry->key_bytes, key.data(), key.size());
+  return entry;
+}
+
+std::size_t Entry::value_room() const {
+  // malloc rounds every request up to its size class: the slack is room too.
+  return malloc_usable_size(const_cast<Entry*>(this)) - kKeyOffset - key.size();
+}
+
+bool Entry::store_inline(std::string_view bytes) {
+  if (bytes.size() > Object::kEmbstrMaxLength || bytes.size() > value_room()) return false;
+  char* target = key_bytes + key.size();
+  std::memmove(target, bytes.data(), bytes.size());
+  value.assign_inline(target, bytes.size());
+  return true;
+}
+
+void Entry::store(Object replacement) {
+  if (replacement.is_embstr()) {
+    IntegerText scratch;
+    const AccessClock access = replacement.access_time_ms;
+    const std::uint8_t lfu = replacement.lfu_counter;
+    if (store_inline(replacement.view(scratch))) {
+      value.access_time_ms = access;
+      value.lfu_counter = lfu;
+      return;
+    }
+  }
+  value = std::move(replacement);
+}
 
 Db::Db(int id, unsigned shard_bits) : id_(id), shard_bits_(shard_bits) {
   shards_.reserve(std::size_t{1} << shard_bits);
@@ -51,12 +110,12 @@ Db::Db(int id, unsigned shard_bits) : id_(id), shard_bits_(shard_bits) {
 }
 
 std::uint64_t Db::hash_key(std::string_view key) {
-  return dict_hash(key);
+  return static_cast<std::uint32_t>(dict_hash(key));
 }
 
 std::size_t Db::shard_index(std::uint64_t hash) const {
   if (shard_bits_ == 0) return 0;
-  return static_cast<std::size_t>(hash >> (64 - shard_bits_));
+  return static_cast<std::size_t>(hash >> (32 - shard_bits_));
 }
 
 Entry* Db::lookup(std::string_view key, std::int64_t now_ms) {
@@ -72,22 +131,51 @@ Entry* Db::lookup(std::string_view key, std::int64_t now_ms) {
   return entry;
 }
 
-Entry& Db::add(std::string key, Object value, std::int64_t now_ms) {
-  value.access_time_ms = now_ms;
-  auto entry = std::make_unique<Entry>();
-  entry->hash = hash_key(key);
-  entry->key = std::move(key);
-  entry->value = std::move(value);
-  Shard& shard = *shards_[shard_index(entry->hash)];
+Entry& Db::insert(std::string_view key, std::size_t value_room) {
+  const auto hash = static_cast<std::uint32_t>(hash_key(key));
+  Shard& shard = *shards_[shard_index(hash)];
   ++shard.version;
-  return *shard.keys.insert(std::move(entry));
+  return *shard.keys.insert(Entry::create(key, hash, value_room));
+}
+
+Entry& Db::add(std::string_view key, Object value, std::int64_t now_ms) {
+  value.access_time_ms = now_ms;
+  Entry& entry = insert(key, value.is_embstr() ? value.string_length() : 0);
+  entry.store(std::move(value));
+  return entry;
 }
 
 Entry& Db::set(std::string_view key, Object value, bool keep_ttl, std::int64_t now_ms) {
   Entry* entry = lookup(key, now_ms);
-  if (entry == nullptr) return add(std::string(key), std::move(value), now_ms);
+  if (entry == nullptr) return add(key, std::move(value), now_ms);
   value.access_time_ms = now_ms;
-  entry->value = std::move(value);
+  entry->store(std::move(value));
+  if (!keep_ttl) remove_expire(*entry);
+  mark_modified(*entry);
+  return *entry;
+}
+
+Entry& Db::set_string(std::string_view key, std::string_view value, bool keep_ttl,
+                      std::int64_t now_ms) {
+  if (value.size() <= 20) {
+    if (auto number = parse_int64(value))
+      return set(key, Object::integer(*number), keep_ttl, now_ms);
+  }
+  if (value.size() > Object::kEmbstrMaxLength) {
+    return set(key, Object::plain_string(std::string(value)), keep_ttl, now_ms);
+  }
+  Entry* entry = lookup(key, now_ms);
+  if (entry == nullptr) {
+    Entry& added = insert(key, value.size());
+    added.store_inline(value);
+    added.value.access_time_ms = now_ms;
+    return added;
+  }
+  if (!entry->store_inline(value)) {
+    return set(key, Object::plain_string(std::string(value)), keep_ttl, now_ms);
+  }
+  entry->value.access_time_ms = now_ms;
+  entry->value.lfu_counter = Object::kLfuInitialCounter;
   if (!keep_ttl) remove_expire(*entry);
   mark_modified(*entry);
   return *entry;

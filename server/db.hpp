@@ -31,19 +31,64 @@ namespace gorodis {
 
 inline constexpr std::int64_t kNoExpiry = -1;
 
-// One key of the keyspace: a node of its shard's KeyTable.
+// One key of the keyspace: a node of its shard's KeyTable, allocated together with its key's
+// bytes and, when the value is an embstr, the value's bytes: one allocation per key, as small as
+// glibc malloc allows (for "key:123456" and a 16-byte value: 44 + 10 + 16 bytes, an 80-byte
+// chunk; Redis spends 88 bytes over dictEntry, sds key and embstr robj). Created with
+// Entry::create (never on the stack or by plain new); the table frees it with delete.
+//
+// Rejected: std::string key (32 bytes, plus an allocation past 15 bytes) and a 64-bit hash:
+// the table needs only the low 32 bits for buckets (and the shard is picked from them too,
+// see Db::shard_index).
 struct Entry {
-  std::string key;
+  Entry(const Entry&) = delete;
+  Entry& operator=(const Entry&) = delete;
+
+  // A new entry for `key` (holding integer 0) with `value_room` bytes for an inline value.
+  static std::unique_ptr<Entry> create(std::string_view key, std::uint32_t hash,
+                                       std::size_t value_room);
+  // Replaces the value; an embstr goes inline when it fits the room behind the key.
+  void store(Object value);
+  // Stores an embstr given as bytes (at most Object::kEmbstrMaxLength of them); returns false,
+  // changing nothing, when they do not fit the room behind the key.
+  bool store_inline(std::string_view bytes);
+
+  std::string_view key_view() const { return {key_bytes, key.size()}; }
+
+  static void operator delete(void* entry) { ::operator delete(entry); }
+
+  // The key, readable as a string_view (its bytes follow the entry's fields).
+  class Key {
+   public:
+    std::size_t size() const { return size_; }
+    operator std::string_view() const;
+
+   private:
+    friend struct Entry;
+    std::uint32_t size_ = 0;
+  };
+
+  Entry* next = nullptr;
   Object value;
-  std::uint64_t hash = 0;  // dict_hash(key)
   // Absolute unix time in milliseconds, or kNoExpiry.
   std::int64_t expire_at_ms = kNoExpiry;
+  std::uint32_t hash = 0;  // Db::hash_key(key)
   // Position in the shard's volatile-key index while expire_at_ms != kNoExpiry.
-  std::size_t volatile_slot = 0;
-  Entry* next = nullptr;
+  std::uint32_t volatile_slot = 0;
+  Key key;
 
-  std::string_view key_view() const { return key; }
+ private:
+  Entry() = default;
+  // Bytes behind the key available for an inline value.
+  std::size_t value_room() const;
+
+  char key_bytes[];  // key.size() bytes, then an inline value's bytes
 };
+
+inline Entry::Key::operator std::string_view() const {
+  // The key's bytes start right behind this, the entry's last field.
+  return {reinterpret_cast<const char*>(this + 1), size_};
+}
 
 using KeyTable = HashTable<Entry>;
 
@@ -94,10 +139,14 @@ class Db {
   Entry* lookup(std::string_view key, std::int64_t now_ms);
   // Adds a key that must be absent (after lookup returned nullptr). The value's access time
   // is set to `now_ms`, as Redis stamps new objects with the LRU clock.
-  Entry& add(std::string key, Object value, std::int64_t now_ms);
+  Entry& add(std::string_view key, Object value, std::int64_t now_ms);
   // Redis setKey: stores `value` under `key`, replacing any value; the TTL is dropped unless
   // `keep_ttl`. Access metadata of a replaced value is not carried over.
   Entry& set(std::string_view key, Object value, bool keep_ttl, std::int64_t now_ms);
+  // set() of a string value given as bytes, encoded like Object::encode_string (SET, MSET ...):
+  // an embstr is written straight into the entry, with no temporary allocation.
+  Entry& set_string(std::string_view key, std::string_view value, bool keep_ttl,
+                    std::int64_t now_ms);
   // Deletes a key (expired or not); returns whether it existed.
   bool remove(std::string_view key);
   void set_expire(Entry& entry, std::int64_t when_ms);
@@ -115,6 +164,8 @@ class Db {
 
  private:
   void unindex_volatile(Shard& shard, Entry& entry);
+  // Inserts a new entry for an absent key, with room for an inline value.
+  Entry& insert(std::string_view key, std::size_t value_room);
 
   int id_;
   unsigned shard_bits_;

@@ -51,7 +51,7 @@ LoadedPayload load_payload(std::string_view payload, const Settings& settings) {
 }
 
 void dump_command(CommandContext& ctx) {
-  Entry* entry = lookup_key(ctx, ctx.argv[1]);
+  Entry* entry = lookup_key(ctx, ctx.argv[1], Lookup::kRead);
   if (entry == nullptr) {
     ctx.reply.null();
     return;

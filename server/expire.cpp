@@ -100,7 +100,7 @@ enum class TtlOutput { kRelativeSeconds, kRelativeMillis, kAbsoluteSeconds, kAbs
 
 // Redis ttlGenericCommand: -2 for a missing key, -1 without TTL.
 void ttl_generic(CommandContext& ctx, TtlOutput output) {
-  Entry* entry = ctx.db().lookup(ctx.argv[1], ctx.now_ms);
+  Entry* entry = lookup_key(ctx, ctx.argv[1], Lookup::kReadNoTouch);
   if (entry == nullptr) {
     ctx.reply.integer(-2);
     return;

@@ -90,7 +90,7 @@ void transfer_key(CommandContext& ctx, std::string_view key, int target_id,
   locks.add_key(source, key);
   locks.add_key(target, target_key);
   locks.lock();
-  Entry* entry = keep_source ? lookup_key(ctx, key) : source.lookup(key, ctx.now_ms);
+  Entry* entry = keep_source ? lookup_key(ctx, key, Lookup::kRead) : source.lookup(key, ctx.now_ms);
   if (entry == nullptr) {
     ctx.reply.integer(0);
     return;
@@ -123,7 +123,7 @@ void unlink_command(CommandContext& ctx) {
 void exists_command(CommandContext& ctx) {
   long long found = 0;
   for (std::size_t i = 1; i < ctx.argc(); ++i) {
-    if (ctx.db().lookup(ctx.argv[i], ctx.now_ms) != nullptr) ++found;
+    if (lookup_key(ctx, ctx.argv[i], Lookup::kReadNoTouch) != nullptr) ++found;
   }
   ctx.reply.integer(found);
 }
@@ -131,13 +131,13 @@ void exists_command(CommandContext& ctx) {
 void touch_command(CommandContext& ctx) {
   long long found = 0;
   for (std::size_t i = 1; i < ctx.argc(); ++i) {
-    if (lookup_key(ctx, ctx.argv[i]) != nullptr) ++found;
+    if (lookup_key(ctx, ctx.argv[i], Lookup::kRead) != nullptr) ++found;
   }
   ctx.reply.integer(found);
 }
 
 void type_command(CommandContext& ctx) {
-  Entry* entry = ctx.db().lookup(ctx.argv[1], ctx.now_ms);
+  Entry* entry = lookup_key(ctx, ctx.argv[1], Lookup::kReadNoTouch);
   ctx.reply.simple_string(entry == nullptr ? "none" : Object::type_name(entry->value.type()));
 }
 
@@ -215,8 +215,8 @@ void scan_command(CommandContext& ctx) {
   while (static_cast<long long>(keys.size()) < count && budget-- > 0) {
     {
       ShardGuard lock(db, shard);
-      inner =
-          db.shard(shard).keys.scan(inner, [&](const Entry& entry) { keys.push_back(entry.key); });
+      inner = db.shard(shard).keys.scan(
+          inner, [&](const Entry& entry) { keys.emplace_back(entry.key_view()); });
     }
     if (inner == 0) {
       if (++shard == db.shard_count()) break;

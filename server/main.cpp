@@ -132,9 +132,6 @@ int main(int argc, char** argv) {
 
   ServerConfig config;
   config.databases = static_cast<int>(settings->databases.load());
-  config.limits.max_bulk_length = settings->proto_max_bulk_len.load();
-  config.limits.query_buffer_limit =
-      static_cast<std::size_t>(settings->client_query_buffer_limit.load());
   Server server(config, system_unix_micros, std::move(settings));
   Settings& live = server.settings();
 

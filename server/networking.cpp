@@ -35,7 +35,7 @@ constexpr std::string_view kProtectedModeReply =
     "you can just disable the protected mode by editing the Redis configuration file, and "
     "setting the protected mode option to 'no', and then restarting the server. 3) If you "
     "started the server manually just for testing, restart it with the '--protected-mode no' "
-    "option. 4) Set up an authentication password for the default user. NOTE: You only need to "
+    "option. 4) Setup a an authentication password for the default user. NOTE: You only need to "
     "do one of the above things in order for the server to start accepting connections from "
     "the outside.\r\n";
 
@@ -43,8 +43,21 @@ std::int64_t now_ms(Server& server) {
   return server.now_us() / 1000;
 }
 
-bool is_loopback(std::string_view addr) {
-  return addr.starts_with("127.") || addr.starts_with("[::1]") || addr.starts_with("/");
+// Whether protected mode lets this client in: Redis compares the peer's IP with exactly
+// "127.0.0.1" and "::1" (so 127.0.0.2, though loopback, is refused); Unix sockets are local.
+bool is_local_client(const ClientState& client) {
+  if (client.unix_socket) return true;
+  std::string_view host = std::string_view(client.addr).substr(0, client.addr.rfind(':'));
+  return host == "127.0.0.1" || host == "[::1]";
+}
+
+// The parser limits CONFIG SET may have changed since the last read.
+ProtocolLimits current_limits(const Settings& settings) {
+  ProtocolLimits limits;
+  limits.max_bulk_length = settings.proto_max_bulk_len.load(std::memory_order_relaxed);
+  limits.query_buffer_limit =
+      static_cast<std::size_t>(settings.client_query_buffer_limit.load(std::memory_order_relaxed));
+  return limits;
 }
 
 // Writes a one-off reply to a connection that is about to be closed.
@@ -73,10 +86,7 @@ void wait_while_paused(Server& server, std::span<const std::string_view> argv,
 void run_client(Server& server, ClientState& client, goro::net::Conn& conn) {
   Settings& settings = server.settings();
   ServerStats& stats = server.stats();
-  ProtocolLimits limits;
-  limits.max_bulk_length = settings.proto_max_bulk_len.load();
-  limits.query_buffer_limit = static_cast<std::size_t>(settings.client_query_buffer_limit.load());
-  RequestParser parser(limits);
+  RequestParser parser(current_limits(settings));
   goro::io::BufWriter out(conn, kWriteBuffer);
   ReplyBuilder reply;
   std::vector<std::string_view> argv;
@@ -98,12 +108,19 @@ void run_client(Server& server, ClientState& client, goro::net::Conn& conn) {
       }
       return;
     }
-    stats.net_input_bytes.fetch_add(*n, std::memory_order_relaxed);
+    stats.add(Counter::kNetInputBytes, *n);
     client.last_interaction_ms.store(now_ms(server), std::memory_order_relaxed);
+    parser.set_limits(current_limits(settings));
     parser.append(std::string_view(chunk.data(), *n));
     ParseStatus status;
     std::size_t written = 0;
-    while ((status = parser.next(argv)) == ParseStatus::kCommandReady) {
+    // The length limits depend on whether the client has authenticated, which the previous
+    // command (AUTH, HELLO ... AUTH) may just have changed.
+    auto next_command = [&] {
+      parser.set_auth_required(!client.authenticated);
+      return parser.next(argv);
+    };
+    while ((status = next_command()) == ParseStatus::kCommandReady) {
       if (server.pause().mode.load(std::memory_order_relaxed) != PauseState::kNone) {
         wait_while_paused(server, argv, out);
       }
@@ -136,24 +153,26 @@ void run_client(Server& server, ClientState& client, goro::net::Conn& conn) {
                                   (error.empty() ? std::string("query buffer limit")
                                                  : error.substr(1, error.size() - 3)) +
                                   ") from client: " + describe(client));
+      if (!error.empty()) stats.error_reply(std::string_view(error).substr(1, error.size() - 3));
       written += error.size();
       (void)out.write_string(error);
       (void)out.flush();
-      stats.net_output_bytes.fetch_add(written, std::memory_order_relaxed);
+      stats.add(Counter::kNetOutputBytes, written);
       return;
     }
-    stats.net_output_bytes.fetch_add(written, std::memory_order_relaxed);
+    stats.add(Counter::kNetOutputBytes, written);
     if (out.buffered() > 0 && !out.flush()) return;
   }
 }
 
 void serve_client(Server& server, goro::net::Conn conn, const std::string& unix_path) {
   Settings& settings = server.settings();
-  server.stats().connections_received.fetch_add(1, std::memory_order_relaxed);
   ClientState client;
   client.id = server.next_client_id();
-  client.addr = unix_path.empty() ? conn.remote_addr() : unix_path + ":0";
-  client.laddr = unix_path.empty() ? conn.local_addr() : unix_path + ":0";
+  client.unix_socket = !unix_path.empty();
+  client.addr = client.unix_socket ? unix_path + ":0" : conn.remote_addr();
+  client.laddr = client.unix_socket ? unix_path + ":0" : conn.local_addr();
+  client.fd = conn.sysfd();
   client.created_ms = now_ms(server);
   client.last_interaction_ms.store(client.created_ms, std::memory_order_relaxed);
   client.authenticated = settings.requirepass.get().empty();
@@ -163,15 +182,27 @@ void serve_client(Server& server, goro::net::Conn conn, const std::string& unix_
     refuse(conn, kMaxClientsReply);
     return;
   }
-  if (settings.protected_mode.load() && client.authenticated && !is_loopback(client.addr)) {
-    log(LogLevel::kWarning, "Denied connection from " + client.addr + " (protected mode)");
+  // Redis clientAcceptHandler: no password for the default user (so every client starts
+  // authenticated) and a peer other than 127.0.0.1, ::1 or a Unix socket.
+  if (settings.protected_mode.load() && client.authenticated && !is_local_client(client)) {
+    server.stats().rejected_connections.fetch_add(1, std::memory_order_relaxed);
     refuse(conn, kProtectedModeReply);
   } else {
+    server.stats().connections_received.fetch_add(1, std::memory_order_relaxed);
     log(LogLevel::kVerbose, "Accepted " + client.addr);
     run_client(server, client, conn);
     (void)conn.close();
   }
   server.clients().remove(client);
+}
+
+// CLIENT LIST's flags, in Redis catClientInfoString's order, of the ones gorodis has.
+std::string client_flags(const ClientState& client) {
+  std::string flags;
+  if (client.unix_socket) flags.push_back('U');
+  if (client.no_evict) flags.push_back('e');
+  if (flags.empty()) flags.push_back('N');
+  return flags;
 }
 
 // One CLIENT LIST line (Redis 7.0's fields; the ones gorodis has no notion of are constant).
@@ -184,11 +215,12 @@ std::string client_line(Server& server, ClientState& client) {
   line.append("id=").append(std::to_string(client.id));
   line.append(" addr=").append(client.addr);
   line.append(" laddr=").append(client.laddr);
-  line.append(" fd=-1 name=").append(client.name);
+  line.append(" fd=").append(std::to_string(client.fd));
+  line.append(" name=").append(client.name);
   line.append(" age=").append(std::to_string((now - client.created_ms) / 1000));
   line.append(" idle=").append(
       std::to_string((now - client.last_interaction_ms.load(std::memory_order_relaxed)) / 1000));
-  line.append(" flags=").append(client.no_evict ? "e" : "N");
+  line.append(" flags=").append(client_flags(client));
   line.append(" db=").append(std::to_string(client.db_index));
   line.append(" sub=0 psub=0 ssub=0 multi=-1 qbuf=").append(std::to_string(qbuf));
   line.append(" qbuf-free=0 argv-mem=0 multi-mem=0 rbs=").append(std::to_string(kReadChunk));

@@ -33,40 +33,58 @@ Object Object::encode_string(std::string value) {
 Object Object::plain_string(std::string value) {
   Object object;
   object.raw_ = value.size() > kEmbstrMaxLength;
-  object.repr_ = std::move(value);
+  object.string_ = new std::string(std::move(value));
+  object.kind_ = Kind::kString;
   return object;
 }
 
 Object Object::raw_string(std::string value) {
-  Object object;
+  Object object = plain_string(std::move(value));
   object.raw_ = true;
-  object.repr_ = std::move(value);
   return object;
 }
 
 Object Object::integer(long long value) {
   Object object;
-  object.repr_ = value;
+  object.integer_ = value;
   return object;
 }
 
 Object Object::composite(std::unique_ptr<CompositeValue> value) {
   Object object;
-  object.repr_ = std::move(value);
+  object.composite_ = value.release();
+  object.kind_ = Kind::kComposite;
   return object;
 }
 
+void Object::assign_inline(const char* bytes, std::size_t size) {
+  release();
+  inline_ = bytes;
+  inline_size_ = static_cast<std::uint8_t>(size);
+  kind_ = Kind::kInline;
+  raw_ = false;
+}
+
 Object::Object(const Object& other)
-    : raw_(other.raw_),
-      shared_(false),
+    : access_time_ms(other.access_time_ms),
       lfu_counter(other.lfu_counter),
-      access_time_ms(other.access_time_ms) {
-  if (auto* value = std::get_if<std::unique_ptr<CompositeValue>>(&other.repr_)) {
-    repr_ = (*value)->clone();
-  } else if (other.is_integer()) {
-    repr_ = other.integer_value();
-  } else {
-    repr_ = std::get<std::string>(other.repr_);
+      kind_(other.kind_),
+      raw_(other.raw_),
+      shared_(false) {
+  switch (other.kind_) {
+    case Kind::kInteger:
+      integer_ = other.integer_;
+      break;
+    case Kind::kInline:
+      string_ = new std::string(other.inline_, other.inline_size_);
+      kind_ = Kind::kString;
+      break;
+    case Kind::kString:
+      string_ = new std::string(*other.string_);
+      break;
+    case Kind::kComposite:
+      composite_ = other.composite_->clone().release();
+      break;
   }
 }
 
@@ -75,11 +93,52 @@ Object& Object::operator=(const Object& other) {
   return *this;
 }
 
-ObjectType Object::type() const {
-  if (auto* value = std::get_if<std::unique_ptr<CompositeValue>>(&repr_)) {
-    return (*value)->type();
+Object::Object(Object&& other) noexcept
+    : integer_(other.integer_),
+      access_time_ms(other.access_time_ms),
+      lfu_counter(other.lfu_counter),
+      kind_(other.kind_),
+      inline_size_(other.inline_size_),
+      raw_(other.raw_),
+      shared_(other.shared_) {
+  own_inline_bytes();
+  other.kind_ = Kind::kInteger;
+  other.integer_ = 0;
+}
+
+Object& Object::operator=(Object&& other) noexcept {
+  if (this != &other) {
+    release();
+    integer_ = other.integer_;
+    access_time_ms = other.access_time_ms;
+    lfu_counter = other.lfu_counter;
+    kind_ = other.kind_;
+    inline_size_ = other.inline_size_;
+    raw_ = other.raw_;
+    shared_ = other.shared_;
+    own_inline_bytes();
+    other.kind_ = Kind::kInteger;
+    other.integer_ = 0;
   }
-  return ObjectType::kString;
+  return *this;
+}
+
+void Object::release() {
+  if (kind_ == Kind::kString) {
+    delete string_;
+  } else if (kind_ == Kind::kComposite) {
+    delete composite_;
+  }
+}
+
+void Object::own_inline_bytes() {
+  if (kind_ != Kind::kInline) return;
+  string_ = new std::string(inline_, inline_size_);
+  kind_ = Kind::kString;
+}
+
+ObjectType Object::type() const {
+  return kind_ == Kind::kComposite ? composite_->type() : ObjectType::kString;
 }
 
 std::string_view Object::type_name(ObjectType type) {
@@ -99,10 +158,15 @@ std::string_view Object::type_name(ObjectType type) {
 }
 
 Encoding Object::encoding() const {
-  if (auto* value = std::get_if<std::unique_ptr<CompositeValue>>(&repr_)) {
-    return (*value)->encoding();
+  switch (kind_) {
+    case Kind::kInteger:
+      return Encoding::kInt;
+    case Kind::kComposite:
+      return composite_->encoding();
+    case Kind::kInline:
+    case Kind::kString:
+      break;
   }
-  if (is_integer()) return Encoding::kInt;
   return raw_ ? Encoding::kRaw : Encoding::kEmbstr;
 }
 
@@ -136,18 +200,22 @@ int Object::refcount() const {
 }
 
 std::size_t Object::string_length() const {
-  if (is_integer()) {
-    IntegerText scratch;
-    return format_int64(integer_value(), scratch.digits);
-  }
-  return std::get<std::string>(repr_).size();
+  IntegerText scratch;
+  return view(scratch).size();
 }
 
 std::string_view Object::view(IntegerText& scratch) const {
-  if (is_integer()) {
-    return std::string_view(scratch.digits, format_int64(integer_value(), scratch.digits));
+  switch (kind_) {
+    case Kind::kInteger:
+      return std::string_view(scratch.digits, format_int64(integer_, scratch.digits));
+    case Kind::kInline:
+      return std::string_view(inline_, inline_size_);
+    case Kind::kString:
+      return *string_;
+    case Kind::kComposite:
+      break;
   }
-  return std::get<std::string>(repr_);
+  return {};
 }
 
 std::string Object::to_string() const {
@@ -156,9 +224,13 @@ std::string Object::to_string() const {
 }
 
 std::string& Object::mutable_string() {
-  if (is_integer()) repr_ = int64_to_string(integer_value());
+  if (kind_ == Kind::kInteger) {
+    string_ = new std::string(int64_to_string(integer_));
+    kind_ = Kind::kString;
+  }
+  own_inline_bytes();
   raw_ = true;
-  return std::get<std::string>(repr_);
+  return *string_;
 }
 
 }  // namespace gorodis

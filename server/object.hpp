@@ -17,8 +17,17 @@
 //            SETBIT, BITFIELD ...), since Redis "unshares" a value before writing into it.
 // Invariant: an int-encoded value's decimal text is exactly what the client stored.
 //
+// Memory layout (16 bytes, the keyspace's per-key cost matters: see bench/README.md): one word
+// of payload — the integer, a pointer to an owned heap std::string, to an owned CompositeValue,
+// or to "inline" bytes — and one word of metadata (access clock, LFU counter, kind, flags).
+// Inline bytes belong to whoever set them up (the keyspace Entry stores an embstr value right
+// after its key, in the entry's own allocation, like Redis's embstr shares the robj's): an
+// Object never frees them, and copying or moving an inline Object out makes an owning copy, so
+// no Object outlives the bytes it points to. Rejected: std::variant<long long, std::string,
+// unique_ptr<CompositeValue>> (40 bytes, plus a second allocation for any string over 15 bytes).
+//
 // Access metadata (last access time for OBJECT IDLETIME, an LFU counter for OBJECT FREQ) lives
-// in the object as in Redis.
+// in the object as in Redis; the access time has Redis's LRU resolution, one second.
 #pragma once
 
 #include <cstddef>
@@ -26,7 +35,6 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <variant>
 
 namespace gorodis {
 
@@ -69,6 +77,20 @@ struct IntegerText {
   char digits[21];
 };
 
+// The last access time, kept in seconds (Redis's LRU clock resolution) in 4 bytes; reads and
+// writes in unix milliseconds, so it is used like an integer member.
+class AccessClock {
+ public:
+  AccessClock& operator=(std::int64_t unix_ms) {
+    seconds_ = static_cast<std::uint32_t>(unix_ms / 1000);
+    return *this;
+  }
+  operator std::int64_t() const { return static_cast<std::int64_t>(seconds_) * 1000; }
+
+ private:
+  std::uint32_t seconds_ = 0;
+};
+
 class Object {
  public:
   // Redis's longest embstr: 64-byte allocation minus header and sds overhead.
@@ -91,9 +113,9 @@ class Object {
   Object() = default;
   Object(const Object& other);  // deep copy of a composite
   Object& operator=(const Object& other);
-  Object(Object&&) noexcept = default;
-  Object& operator=(Object&&) noexcept = default;
-  ~Object() = default;
+  Object(Object&& other) noexcept;
+  Object& operator=(Object&& other) noexcept;
+  ~Object() { release(); }
 
   ObjectType type() const;
   bool is_string() const { return type() == ObjectType::kString; }
@@ -102,34 +124,55 @@ class Object {
   static std::string_view encoding_name(Encoding encoding);
   int refcount() const;
 
-  bool is_integer() const { return std::holds_alternative<long long>(repr_); }
-  long long integer_value() const { return std::get<long long>(repr_); }
+  bool is_integer() const { return kind_ == Kind::kInteger; }
+  long long integer_value() const { return integer_; }
+  // An embstr that is not an int: one that a keyspace entry may hold inline.
+  bool is_embstr() const { return encoding() == Encoding::kEmbstr; }
   std::size_t string_length() const;
   // The string's bytes; int-encoded values are rendered into `scratch`.
   std::string_view view(IntegerText& scratch) const;
   std::string to_string() const;
   // Converts to a raw string (Redis dbUnshareStringValue) and returns it for modification.
   std::string& mutable_string();
+  // Becomes an embstr whose bytes live at `bytes` (at most kEmbstrMaxLength of them), owned by
+  // the caller for as long as this Object points there (the keyspace's entries); keeps the
+  // access metadata.
+  void assign_inline(const char* bytes, std::size_t size);
 
   // The composite value; REQUIRES: type() is the one T implements.
   template <class T>
   T& as() const {
-    return static_cast<T&>(*std::get<std::unique_ptr<CompositeValue>>(repr_));
+    return static_cast<T&>(*composite_);
   }
-  CompositeValue& composite() const { return *std::get<std::unique_ptr<CompositeValue>>(repr_); }
+  CompositeValue& composite() const { return *composite_; }
 
-  // Declared after the private representation so that lfu_counter shares raw_'s padding word
-  // (the object is 56 bytes instead of 64).
  private:
-  std::variant<long long, std::string, std::unique_ptr<CompositeValue>> repr_;
-  bool raw_ = false;  // string representation created for in-place modification
-  // An int in the shared range is one of Redis's shared integers unless it was copied (COPY
-  // duplicates the value: Redis dupStringObject makes a private int object, refcount 1).
-  bool shared_ = true;
+  enum class Kind : std::uint8_t { kInteger, kInline, kString, kComposite };
+
+  void release();
+  // Makes an inline string an owned one (its bytes are about to be left behind).
+  void own_inline_bytes();
+
+  union {
+    long long integer_ = 0;
+    const char* inline_;
+    std::string* string_;
+    CompositeValue* composite_;
+  };
 
  public:
+  AccessClock access_time_ms;
   std::uint8_t lfu_counter = kLfuInitialCounter;
-  std::int64_t access_time_ms = 0;
+
+ private:
+  Kind kind_ = Kind::kInteger;
+  std::uint8_t inline_size_ = 0;
+  bool raw_ : 1 = false;  // string representation created for in-place modification
+  // An int in the shared range is one of Redis's shared integers unless it was copied (COPY
+  // duplicates the value: Redis dupStringObject makes a private int object, refcount 1).
+  bool shared_ : 1 = true;
 };
+
+static_assert(sizeof(Object) == 16);
 
 }  // namespace gorodis

@@ -176,6 +176,9 @@ ParseStatus RequestParser::parse_multibulk(std::vector<std::string_view>& argv) 
     if (!count || *count > limits_.max_multibulk_length) {
       return fail("Protocol error: invalid multibulk length");
     }
+    if (auth_required_ && *count > limits_.unauthenticated_multibulk_length) {
+      return fail("Protocol error: unauthenticated multibulk length");
+    }
     if (*count <= 0) {
       command_start_ = cursor_;
       return ParseStatus::kCommandReady;  // empty command, skipped by next()
@@ -191,6 +194,9 @@ ParseStatus RequestParser::parse_multibulk(std::vector<std::string_view>& argv) 
         return *status;
       if (!length || *length < 0 || *length > limits_.max_bulk_length) {
         return fail("Protocol error: invalid bulk length");
+      }
+      if (auth_required_ && *length > limits_.unauthenticated_bulk_length) {
+        return fail("Protocol error: unauthenticated bulk length");
       }
       bulk_length_ = *length;
     }
@@ -251,6 +257,10 @@ void ReplyBuilder::error(std::string_view message) {
   for (std::size_t i = start; i < out_.size(); ++i) {
     if (out_[i] == '\r' || out_[i] == '\n') out_[i] = ' ';
   }
+  if (error_observer_ != nullptr) {
+    error_observer_->error_reply(std::string_view(out_).substr(start));
+  }
+  ++error_count_;
   out_.append("\r\n");
 }
 

@@ -29,6 +29,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace gorodis {
@@ -39,6 +40,10 @@ struct ProtocolLimits {
   // Largest accepted multibulk element count. Redis 7.0 accepts up to INT_MAX (it no longer
   // preallocates argv from the count); older releases used 1024*1024.
   long long max_multibulk_length = 2147483647LL;
+  // The same two for a client that still has to authenticate (Redis 7.0's fix for
+  // CVE-2021-32675: "Protocol error: unauthenticated multibulk length" / "... bulk length").
+  long long unauthenticated_multibulk_length = 10;
+  long long unauthenticated_bulk_length = 16384;
   // Most unconsumed input a client may accumulate (Redis client-query-buffer-limit).
   std::size_t query_buffer_limit = 1024ULL * 1024 * 1024;
   // Longest length line or inline request awaited without its terminator (PROTO_INLINE_MAX_SIZE).
@@ -59,6 +64,13 @@ bool split_inline_arguments(std::string_view line, std::vector<std::string>& out
 class RequestParser {
  public:
   explicit RequestParser(ProtocolLimits limits = {}) : limits_(limits) {}
+
+  // Replaces the limits (CONFIG SET proto-max-bulk-len / client-query-buffer-limit); they apply
+  // from the next length line parsed.
+  void set_limits(const ProtocolLimits& limits) { limits_ = limits; }
+  // Whether the client has yet to authenticate, which selects the tighter limits (Redis
+  // authRequired, evaluated when each length line is parsed).
+  void set_auth_required(bool required) { auth_required_ = required; }
 
   // Appends bytes read from the connection.
   void append(std::string_view bytes);
@@ -103,6 +115,17 @@ class RequestParser {
   std::vector<std::string> inline_arguments_;
   std::string error_reply_;
   bool failed_ = false;
+  bool auth_required_ = false;
+};
+
+// Told about every error reply a ReplyBuilder writes (INFO errorstats, failed_calls).
+class ErrorReplyObserver {
+ public:
+  // `message` is the error text as written, without the leading '-'.
+  virtual void error_reply(std::string_view message) = 0;
+
+ protected:
+  ~ErrorReplyObserver() = default;
 };
 
 class ReplyBuilder {
@@ -111,6 +134,11 @@ class ReplyBuilder {
 
   int protocol() const { return protocol_; }
   void set_protocol(int protocol) { protocol_ = protocol; }
+  // Where error() reports each error (nullptr: nowhere).
+  void set_error_observer(ErrorReplyObserver* observer) { error_observer_ = observer; }
+  // How many errors error() wrote since the previous call (Redis compares
+  // stat_total_error_replies before and after a call to find failed calls).
+  std::uint64_t take_error_count() { return std::exchange(error_count_, 0); }
 
   void simple_string(std::string_view text);
   // `message` includes the error code, e.g. "ERR syntax error" or "WRONGTYPE ...". CR and LF
@@ -142,6 +170,8 @@ class ReplyBuilder {
 
   int protocol_;
   std::string out_;
+  ErrorReplyObserver* error_observer_ = nullptr;
+  std::uint64_t error_count_ = 0;
 };
 
 }  // namespace gorodis

@@ -53,18 +53,6 @@ void ClientRegistry::remove(ClientState& client) {
   count_.store(clients_.size(), std::memory_order_relaxed);
 }
 
-void ServerStats::reset() {
-  for (auto* counter : {&connections_received, &rejected_connections, &net_input_bytes,
-                        &net_output_bytes, &error_replies, &unknown_commands}) {
-    counter->store(0, std::memory_order_relaxed);
-  }
-  for (CommandStats& command : commands) {
-    for (auto* counter : {&command.calls, &command.usec, &command.rejected, &command.failed}) {
-      counter->store(0, std::memory_order_relaxed);
-    }
-  }
-}
-
 bool PauseState::blocks(const CommandSpec& command, std::int64_t now_ms) const {
   int current = mode.load(std::memory_order_acquire);
   if (current == kNone || now_ms >= end_ms.load(std::memory_order_acquire)) return false;
@@ -113,24 +101,24 @@ void Server::execute(ClientState& client, std::span<const std::string_view> argv
                      ReplyBuilder& reply) {
   const CommandTable& table = CommandTable::instance();
   const CommandSpec* command = table.resolve(argv);
+  // Errors written since the last command belong to nobody's failed_calls (Redis keeps the
+  // previous error count across calls; a nested execute, as EXEC's, resets it too).
+  reply.set_error_observer(&stats_);
+  reply.take_error_count();
   if (command == nullptr) {
     const CommandSpec* container = table.find(argv[0]);
     reply.error(container != nullptr ? unknown_subcommand_message(container->name, argv[1])
                                      : unknown_command_message(argv));
-    stats_.unknown_commands.fetch_add(1, std::memory_order_relaxed);
-    stats_.error_replies.fetch_add(1, std::memory_order_relaxed);
     return;
   }
-  CommandStats& stats = stats_.commands[command->ordinal];
   client.last_command.store(command, std::memory_order_relaxed);
   if (!command->arity_ok(argv.size()) || (!client.authenticated && !(command->flags & kNoAuth))) {
     reply.error(command->arity_ok(argv.size()) ? errors::kNoAuth
                                                : arity_error_message(command->full_name));
-    stats.rejected.fetch_add(1, std::memory_order_relaxed);
-    stats_.error_replies.fetch_add(1, std::memory_order_relaxed);
+    reply.take_error_count();
+    stats_.add_rejected(command->ordinal);
     return;
   }
-  const std::size_t reply_start = reply.buffer().size();
   const std::int64_t start_us = clock_();
   const auto started = std::chrono::steady_clock::now();
   {
@@ -148,12 +136,8 @@ void Server::execute(ClientState& client, std::span<const std::string_view> argv
   const std::int64_t duration_us = std::chrono::duration_cast<std::chrono::microseconds>(
                                        std::chrono::steady_clock::now() - started)
                                        .count();
-  stats.calls.fetch_add(1, std::memory_order_relaxed);
-  stats.usec.fetch_add(static_cast<std::uint64_t>(duration_us), std::memory_order_relaxed);
-  if (reply.buffer().size() > reply_start && reply.buffer()[reply_start] == '-') {
-    stats.failed.fetch_add(1, std::memory_order_relaxed);
-    stats_.error_replies.fetch_add(1, std::memory_order_relaxed);
-  }
+  stats_.add_call(command->ordinal, static_cast<std::uint64_t>(duration_us),
+                  reply.take_error_count() > 0);
   const long long slower_than = settings_->slowlog_log_slower_than.load(std::memory_order_relaxed);
   if (slower_than >= 0 && duration_us >= slower_than && !(command->flags & kSkipSlowlog)) {
     slowlog_->record(argv, start_us / 1000000, duration_us, client.addr, client.name,
@@ -193,15 +177,18 @@ void reply_invalid_expire(CommandContext& ctx) {
   ctx.reply.error(message);
 }
 
-Entry* lookup_key(CommandContext& ctx, std::string_view key) {
+Entry* lookup_key(CommandContext& ctx, std::string_view key, Lookup mode) {
   Entry* entry = ctx.db().lookup(key, ctx.now_ms);
-  if (entry != nullptr) entry->value.access_time_ms = ctx.now_ms;
+  if (entry != nullptr && mode != Lookup::kReadNoTouch) entry->value.access_time_ms = ctx.now_ms;
+  if (mode != Lookup::kWrite) {
+    ctx.server.stats().add(entry != nullptr ? Counter::kKeyspaceHits : Counter::kKeyspaceMisses);
+  }
   return entry;
 }
 
-Entry* lookup_string(CommandContext& ctx, std::string_view key, bool& wrong_type) {
+Entry* lookup_string(CommandContext& ctx, std::string_view key, bool& wrong_type, Lookup mode) {
   wrong_type = false;
-  Entry* entry = lookup_key(ctx, key);
+  Entry* entry = lookup_key(ctx, key, mode);
   if (entry != nullptr && entry->value.type() != ObjectType::kString) {
     wrong_type = true;
     ctx.reply.error(errors::kWrongType);
@@ -213,7 +200,8 @@ Entry* lookup_string(CommandContext& ctx, std::string_view key, bool& wrong_type
 bool check_string_length(CommandContext& ctx, long long size, long long append) {
   long long total = static_cast<long long>(static_cast<unsigned long long>(size) +
                                            static_cast<unsigned long long>(append));
-  if (total > ctx.server.config().limits.max_bulk_length || total < size || total < append) {
+  const long long limit = ctx.server.proto_max_bulk_len();
+  if (total > limit || total < size || total < append) {
     ctx.reply.error(errors::kStringTooLong);
     return false;
   }

@@ -36,13 +36,13 @@
 #include "goro/sync.hpp"
 #include "resp.hpp"
 #include "slowlog.hpp"
+#include "stats.hpp"
 
 namespace gorodis {
 
 struct ServerConfig {
   int databases = 16;
   unsigned shard_bits = 4;      // 16 shards per database
-  ProtocolLimits limits;        // proto-max-bulk-len also bounds string growth (SETRANGE ...)
   bool lfu_policy = false;      // maxmemory-policy is an LFU one (OBJECT FREQ vs OBJECT IDLETIME)
   bool rdb_compression = true;  // LZF-compress long strings in DUMP payloads (rdbcompression)
 };
@@ -65,9 +65,11 @@ struct ClientState {
   ReplyMode reply_mode = ReplyMode::kOn;
   bool close_after_reply = false;  // QUIT, CLIENT KILL of oneself: close once the reply is out
 
-  // Connection facts fixed when it is accepted (empty for in-process clients).
+  // Connection facts fixed when it is accepted (empty, and fd -1, for in-process clients).
   std::string addr;
   std::string laddr;
+  int fd = -1;
+  bool unix_socket = false;
   std::int64_t created_ms = 0;
   // Kept current by the connection goroutine for others to read.
   std::atomic<std::int64_t> last_interaction_ms{0};
@@ -107,26 +109,6 @@ class ClientRegistry {
   goro::Mutex mutex_;
   std::map<std::uint64_t, ClientState*> clients_;
   std::atomic<std::size_t> count_{0};
-};
-
-// Counters behind INFO stats and INFO commandstats (reset by CONFIG RESETSTAT).
-struct CommandStats {
-  std::atomic<std::uint64_t> calls{0};
-  std::atomic<std::uint64_t> usec{0};
-  std::atomic<std::uint64_t> rejected{0};  // refused before running (arity, NOAUTH)
-  std::atomic<std::uint64_t> failed{0};    // ran and replied an error
-};
-
-struct ServerStats {
-  explicit ServerStats(std::size_t commands) : commands(commands) {}
-  std::atomic<std::uint64_t> connections_received{0};
-  std::atomic<std::uint64_t> rejected_connections{0};
-  std::atomic<std::uint64_t> net_input_bytes{0};
-  std::atomic<std::uint64_t> net_output_bytes{0};
-  std::atomic<std::uint64_t> error_replies{0};
-  std::atomic<std::uint64_t> unknown_commands{0};
-  std::vector<CommandStats> commands;  // by CommandSpec::ordinal
-  void reset();
 };
 
 // CLIENT PAUSE: until `end_ms`, commands of normal clients wait (all of them, or only writes).
@@ -173,6 +155,10 @@ class Server {
   std::uint64_t next_client_id() { return next_client_id_.fetch_add(1) + 1; }
   // Run-time configuration (CONFIG GET/SET, the config file and command line).
   Settings& settings() { return *settings_; }
+  // proto-max-bulk-len now: it also bounds the strings commands build (SETRANGE, LCS ...).
+  long long proto_max_bulk_len() const {
+    return settings_->proto_max_bulk_len.load(std::memory_order_relaxed);
+  }
   ServerStats& stats() { return stats_; }
   ClientRegistry& clients() { return clients_; }
   Slowlog& slowlog() { return *slowlog_; }
@@ -276,11 +262,21 @@ struct ScanOptions {
 };
 std::optional<ScanOptions> scan_options(CommandContext& ctx, std::size_t first, bool allow_type);
 
-// Looks up a live key and records the access (LRU clock / LFU counter), like Redis lookupKey.
-Entry* lookup_key(CommandContext& ctx, std::string_view key);
-// Looks up a string value for reading. Returns nullptr when missing (no reply written) and
-// sets `wrong_type` (after replying WRONGTYPE) when the key holds another type.
-Entry* lookup_string(CommandContext& ctx, std::string_view key, bool& wrong_type);
+// How a command looks a key up, after Redis's lookupKey variants (INFO keyspace_hits and
+// keyspace_misses count read lookups only, one per key looked up).
+enum class Lookup : std::uint8_t {
+  kWrite,        // lookupKeyWrite: records the access, counts nothing
+  kRead,         // lookupKeyRead: records the access, counts a hit or a miss
+  kReadNoTouch,  // lookupKeyReadWithFlags(LOOKUP_NOTOUCH) (TYPE, EXISTS, TTL, OBJECT ...):
+                 // counts a hit or a miss, leaves the access time alone
+};
+// Looks up a live key (lazily expiring it) and, unless kReadNoTouch, records the access (LRU
+// clock / LFU counter), like Redis lookupKey.
+Entry* lookup_key(CommandContext& ctx, std::string_view key, Lookup mode = Lookup::kWrite);
+// Looks up a string value. Returns nullptr when missing (no reply written) and sets
+// `wrong_type` (after replying WRONGTYPE) when the key holds another type.
+Entry* lookup_string(CommandContext& ctx, std::string_view key, bool& wrong_type,
+                     Lookup mode = Lookup::kWrite);
 // Redis checkStringLength: replies and returns false when size + append exceeds
 // proto-max-bulk-len.
 bool check_string_length(CommandContext& ctx, long long size, long long append);

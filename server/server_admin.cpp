@@ -39,9 +39,11 @@ class OpsSampler {
  public:
   void sample(std::uint64_t total_commands, std::int64_t now_ms) {
     std::lock_guard lock(mutex_);
+    // After CONFIG RESETSTAT the total restarts from zero: that tick counts no commands.
     if (last_ms_ != 0 && now_ms > last_ms_) {
-      rates_[next_++ % rates_.size()] = static_cast<double>(total_commands - last_count_) * 1000.0 /
-                                        static_cast<double>(now_ms - last_ms_);
+      const std::uint64_t done = total_commands >= last_count_ ? total_commands - last_count_ : 0;
+      rates_[next_++ % rates_.size()] =
+          static_cast<double>(done) * 1000.0 / static_cast<double>(now_ms - last_ms_);
     }
     last_ms_ = now_ms;
     last_count_ = total_commands;
@@ -63,14 +65,6 @@ class OpsSampler {
 
 OpsSampler ops_sampler;
 std::atomic<std::size_t> used_memory_peak{0};
-
-std::uint64_t total_commands(Server& server) {
-  std::uint64_t total = 0;
-  for (const CommandStats& stats : server.stats().commands) {
-    total += stats.calls.load(std::memory_order_relaxed);
-  }
-  return total;
-}
 
 std::size_t used_memory() {
   struct mallinfo2 info = mallinfo2();
@@ -241,17 +235,18 @@ void info_stats(InfoWriter& w, Server& server) {
   for (int i = 0; i < server.database_count(); ++i) expired += count_keys(server.db(i)).expired;
   w.section("Stats");
   w.field("total_connections_received", stats.connections_received.load());
-  w.field("total_commands_processed", total_commands(server));
+  w.field("total_commands_processed", stats.total_calls());
   w.field("instantaneous_ops_per_sec", ops_sampler.rate());
-  w.field("total_net_input_bytes", stats.net_input_bytes.load());
-  w.field("total_net_output_bytes", stats.net_output_bytes.load());
+  w.field("total_net_input_bytes", stats.total(Counter::kNetInputBytes));
+  w.field("total_net_output_bytes", stats.total(Counter::kNetOutputBytes));
   w.field("rejected_connections", stats.rejected_connections.load());
   w.field("expired_keys", expired);
   w.field("evicted_keys", 0);
+  w.field("keyspace_hits", stats.total(Counter::kKeyspaceHits));
+  w.field("keyspace_misses", stats.total(Counter::kKeyspaceMisses));
   w.field("pubsub_channels", 0);
   w.field("pubsub_patterns", 0);
-  w.field("total_error_replies", stats.error_replies.load());
-  w.field("unknown_commands", stats.unknown_commands.load());
+  w.field("total_error_replies", stats.total(Counter::kErrorReplies));
 }
 
 void info_replication(InfoWriter& w) {
@@ -279,12 +274,12 @@ void info_cpu(InfoWriter& w) {
 void info_commandstats(InfoWriter& w, Server& server) {
   w.section("Commandstats");
   for (const CommandSpec* command : CommandTable::instance().all()) {
-    const CommandStats& stats = server.stats().commands[command->ordinal];
-    const std::uint64_t calls = stats.calls.load();
-    const std::uint64_t rejected = stats.rejected.load();
-    const std::uint64_t failed = stats.failed.load();
+    const CommandTotals stats = server.stats().command(command->ordinal);
+    const std::uint64_t calls = stats.calls;
+    const std::uint64_t rejected = stats.rejected;
+    const std::uint64_t failed = stats.failed;
     if (calls == 0 && rejected == 0 && failed == 0) continue;
-    const std::uint64_t usec = stats.usec.load();
+    const std::uint64_t usec = stats.usec;
     char line[160];
     std::snprintf(line, sizeof line,
                   "calls=%llu,usec=%llu,usec_per_call=%.2f,rejected_calls=%llu,failed_calls=%llu",
@@ -293,6 +288,13 @@ void info_commandstats(InfoWriter& w, Server& server) {
                   static_cast<unsigned long long>(rejected),
                   static_cast<unsigned long long>(failed));
     w.field("cmdstat_" + command->full_name, std::string(line));
+  }
+}
+
+void info_errorstats(InfoWriter& w, Server& server) {
+  w.section("Errorstats");
+  for (const auto& [prefix, count] : server.stats().error_counts()) {
+    w.field("errorstat_" + prefix, "count=" + std::to_string(count));
   }
 }
 
@@ -322,7 +324,7 @@ constexpr InfoSection kSections[] = {
     {"cpu", true, [](InfoWriter& w, Server&) { info_cpu(w); }},
     {"modules", true, [](InfoWriter& w, Server&) { w.section("Modules"); }},
     {"commandstats", false, info_commandstats},
-    {"errorstats", true, [](InfoWriter& w, Server&) { w.section("Errorstats"); }},
+    {"errorstats", true, info_errorstats},
     {"cluster", true,
      [](InfoWriter& w, Server&) {
        w.section("Cluster");
@@ -467,7 +469,7 @@ void debug_populate(CommandContext& ctx) {
     if (db.lookup(key, ctx.now_ms) != nullptr) continue;
     std::string value = "value:" + std::to_string(j);
     if (size > 0) value.resize(static_cast<std::size_t>(size), '\0');
-    db.add(key, Object::encode_string(std::move(value)), ctx.now_ms);
+    db.set_string(key, value, false, ctx.now_ms);
   }
   ctx.reply.ok();
 }
@@ -563,7 +565,7 @@ void start_server_cron(Server& server) {
         goro::sleep(period);
         // Redis spends at most 25% of each cron period on active expiry.
         server.active_expire_cycle(period / 4, group, groups);
-        if (group == 0) ops_sampler.sample(total_commands(server), server.now_us() / 1000);
+        if (group == 0) ops_sampler.sample(server.stats().total_calls(), server.now_us() / 1000);
       }
     });
   }

@@ -63,9 +63,12 @@ std::size_t estimated_memory(const Entry& entry, std::size_t samples) {
   return sds_allocation(entry.key.size()) + kDictEntry + value;
 }
 
-// Looks up OBJECT/MEMORY's key without touching its access time; replies null when missing.
-Entry* introspected_key(CommandContext& ctx) {
-  Entry* entry = ctx.db().lookup(ctx.argv[2], ctx.now_ms);
+// Looks up OBJECT's or MEMORY USAGE's key without touching its access time; replies null when
+// missing. OBJECT counts a keyspace hit or miss (Redis objectCommandLookup), MEMORY USAGE does
+// not (Redis reads its dict directly).
+Entry* introspected_key(CommandContext& ctx, bool count_lookup = true) {
+  Entry* entry = count_lookup ? lookup_key(ctx, ctx.argv[2], Lookup::kReadNoTouch)
+                              : ctx.db().lookup(ctx.argv[2], ctx.now_ms);
   if (entry == nullptr) ctx.reply.null();
   return entry;
 }
@@ -294,7 +297,7 @@ void memory_usage_command(CommandContext& ctx) {
       return;
     }
   }
-  if (Entry* entry = introspected_key(ctx)) {
+  if (Entry* entry = introspected_key(ctx, false)) {
     ctx.reply.integer(static_cast<long long>(estimated_memory(*entry, samples)));
   }
 }

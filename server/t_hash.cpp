@@ -191,11 +191,12 @@ HashLimits hash_limits(CommandContext& ctx) {
   return HashLimits::of(ctx.server.settings());
 }
 
-// Redis lookupKeyRead + checkType: the key at argv[1] holding a hash, or nullptr when it is
-// missing (no reply written) or holds another type (`wrong_type` set, WRONGTYPE replied).
-Entry* lookup_hash_entry(CommandContext& ctx, bool& wrong_type) {
+// Redis lookupKeyRead (lookupKeyWrite for HDEL) + checkType: the key at argv[1] holding a
+// hash, or nullptr when it is missing (no reply written) or holds another type (`wrong_type`
+// set, WRONGTYPE replied).
+Entry* lookup_hash_entry(CommandContext& ctx, bool& wrong_type, Lookup mode = Lookup::kRead) {
   wrong_type = false;
-  Entry* entry = lookup_key(ctx, ctx.argv[1]);
+  Entry* entry = lookup_key(ctx, ctx.argv[1], mode);
   if (entry != nullptr && entry->value.type() != ObjectType::kHash) {
     wrong_type = true;
     ctx.reply.error(errors::kWrongType);
@@ -358,7 +359,7 @@ void hmget_command(CommandContext& ctx) {
 
 void hdel_command(CommandContext& ctx) {
   bool wrong_type;
-  Entry* entry = lookup_hash_entry(ctx, wrong_type);
+  Entry* entry = lookup_hash_entry(ctx, wrong_type, Lookup::kWrite);
   if (wrong_type) return;
   long long deleted = 0;
   if (entry != nullptr) {

@@ -176,10 +176,12 @@ constexpr unsigned long long kSpopMoveStrategyFactor = 5;
 constexpr unsigned long long kSrandmemberSubStrategyFactor = 3;
 
 // Looks up a set: nullptr when missing (nothing replied); nullptr with `wrong_type` set after
-// replying WRONGTYPE when the key holds another type.
-Entry* lookup_set(CommandContext& ctx, std::string_view key, bool& wrong_type) {
+// replying WRONGTYPE when the key holds another type. A read lookup (keyspace hit or miss)
+// unless `mode` says otherwise, as in Redis (SADD, SREM, SPOP look up for writing).
+Entry* lookup_set(CommandContext& ctx, std::string_view key, bool& wrong_type,
+                  Lookup mode = Lookup::kRead) {
   wrong_type = false;
-  Entry* entry = lookup_key(ctx, key);
+  Entry* entry = lookup_key(ctx, key, mode);
   if (entry != nullptr && entry->value.type() != ObjectType::kSet) {
     wrong_type = true;
     ctx.reply.error(errors::kWrongType);
@@ -372,7 +374,7 @@ void spop_with_count(CommandContext& ctx) {
   const auto count = static_cast<unsigned long long>(*parsed);
   std::string_view key = ctx.argv[1];
   bool wrong_type;
-  Entry* entry = lookup_set(ctx, key, wrong_type);
+  Entry* entry = lookup_set(ctx, key, wrong_type, Lookup::kWrite);
   if (wrong_type) return;
   if (entry == nullptr || count == 0) {
     ctx.reply.set_header(0);
@@ -478,7 +480,7 @@ void srandmember_with_count(CommandContext& ctx) {
 void sadd_command(CommandContext& ctx) {
   std::string_view key = ctx.argv[1];
   bool wrong_type;
-  Entry* entry = lookup_set(ctx, key, wrong_type);
+  Entry* entry = lookup_set(ctx, key, wrong_type, Lookup::kWrite);
   if (wrong_type) return;
   if (entry == nullptr) {
     entry = &ctx.db().add(std::string(key), Object::composite(SetValue::create_for(ctx.argv[2])),
@@ -497,7 +499,7 @@ void sadd_command(CommandContext& ctx) {
 void srem_command(CommandContext& ctx) {
   std::string_view key = ctx.argv[1];
   bool wrong_type;
-  Entry* entry = lookup_set(ctx, key, wrong_type);
+  Entry* entry = lookup_set(ctx, key, wrong_type, Lookup::kWrite);
   if (wrong_type) return;
   long long removed = 0;
   if (entry != nullptr) {
@@ -549,7 +551,7 @@ void spop_command(CommandContext& ctx) {
   }
   std::string_view key = ctx.argv[1];
   bool wrong_type;
-  Entry* entry = lookup_set(ctx, key, wrong_type);
+  Entry* entry = lookup_set(ctx, key, wrong_type, Lookup::kWrite);
   if (wrong_type) return;
   if (entry == nullptr) {
     ctx.reply.null();

@@ -6,9 +6,10 @@
 // as Redis does: non-positive values, and values that overflow once converted to absolute
 // milliseconds, are "invalid expire time in '<command>' command".
 //
-// Values written from client arguments go through Object::encode_string (int encoding when
-// possible); values computed by the server (INCRBYFLOAT) are plain strings; values edited in
-// place (APPEND, SETRANGE) become raw — the encodings OBJECT ENCODING reports follow Redis.
+// Values written from client arguments are encoded like Object::encode_string (int encoding
+// when possible; Db::set_string); values computed by the server (INCRBYFLOAT) are plain strings;
+// values edited in place (APPEND, SETRANGE) become raw — the encodings OBJECT ENCODING reports
+// follow Redis.
 #include <algorithm>
 #include <climits>
 #include <cmath>
@@ -115,7 +116,7 @@ std::optional<std::int64_t> option_expire_at_ms(CommandContext& ctx, const Strin
 // Redis getGenericCommand: replies with the value or null; false after a WRONGTYPE reply.
 bool reply_string_value(CommandContext& ctx, std::string_view key) {
   bool wrong_type;
-  Entry* entry = lookup_string(ctx, key, wrong_type);
+  Entry* entry = lookup_string(ctx, key, wrong_type, Lookup::kRead);
   if (wrong_type) return false;
   if (entry == nullptr) {
     ctx.reply.null();
@@ -141,8 +142,7 @@ void set_generic(CommandContext& ctx, unsigned flags, std::string_view key, std:
     }
     return;
   }
-  Entry& entry =
-      ctx.db().set(key, Object::encode_string(std::string(value)), flags & kKeepTtl, ctx.now_ms);
+  Entry& entry = ctx.db().set_string(key, value, flags & kKeepTtl, ctx.now_ms);
   if (expire_ms) ctx.db().set_expire(entry, *expire_ms);
   if (flags & kSetGet) return;
   if (reply_integer) {
@@ -218,14 +218,14 @@ void psetex_command(CommandContext& ctx) {
 
 void getset_command(CommandContext& ctx) {
   if (!reply_string_value(ctx, ctx.argv[1])) return;
-  ctx.db().set(ctx.argv[1], Object::encode_string(std::string(ctx.argv[2])), false, ctx.now_ms);
+  ctx.db().set_string(ctx.argv[1], ctx.argv[2], false, ctx.now_ms);
 }
 
 void getex_command(CommandContext& ctx) {
   auto options = parse_string_options(ctx, OptionsFor::kGetEx);
   if (!options) return;
   bool wrong_type;
-  Entry* entry = lookup_string(ctx, ctx.argv[1], wrong_type);
+  Entry* entry = lookup_string(ctx, ctx.argv[1], wrong_type, Lookup::kRead);
   if (wrong_type) return;
   if (entry == nullptr) {
     ctx.reply.null();
@@ -250,7 +250,7 @@ void getex_command(CommandContext& ctx) {
 
 void getdel_command(CommandContext& ctx) {
   bool wrong_type;
-  Entry* entry = lookup_string(ctx, ctx.argv[1], wrong_type);
+  Entry* entry = lookup_string(ctx, ctx.argv[1], wrong_type, Lookup::kRead);
   if (wrong_type) return;
   if (entry == nullptr) {
     ctx.reply.null();
@@ -264,7 +264,7 @@ void getdel_command(CommandContext& ctx) {
 void mget_command(CommandContext& ctx) {
   ctx.reply.array_header(ctx.argc() - 1);
   for (std::size_t i = 1; i < ctx.argc(); ++i) {
-    Entry* entry = lookup_key(ctx, ctx.argv[i]);
+    Entry* entry = lookup_key(ctx, ctx.argv[i], Lookup::kRead);
     if (entry == nullptr || entry->value.type() != ObjectType::kString) {
       ctx.reply.null();
     } else {
@@ -290,8 +290,7 @@ void mset_generic(CommandContext& ctx, bool only_if_none_exist) {
     }
   }
   for (std::size_t i = 1; i < ctx.argc(); i += 2) {
-    ctx.db().set(ctx.argv[i], Object::encode_string(std::string(ctx.argv[i + 1])), false,
-                 ctx.now_ms);
+    ctx.db().set_string(ctx.argv[i], ctx.argv[i + 1], false, ctx.now_ms);
   }
   if (only_if_none_exist) {
     ctx.reply.integer(1);
@@ -371,7 +370,7 @@ void append_command(CommandContext& ctx) {
   if (wrong_type) return;
   std::string_view suffix = ctx.argv[2];
   if (entry == nullptr) {
-    ctx.db().add(std::string(ctx.argv[1]), Object::encode_string(std::string(suffix)), ctx.now_ms);
+    ctx.db().set_string(ctx.argv[1], suffix, false, ctx.now_ms);
     ctx.reply.integer(static_cast<long long>(suffix.size()));
     return;
   }
@@ -385,7 +384,7 @@ void append_command(CommandContext& ctx) {
 
 void strlen_command(CommandContext& ctx) {
   bool wrong_type;
-  Entry* entry = lookup_string(ctx, ctx.argv[1], wrong_type);
+  Entry* entry = lookup_string(ctx, ctx.argv[1], wrong_type, Lookup::kRead);
   if (wrong_type) return;
   ctx.reply.integer(entry == nullptr ? 0 : static_cast<long long>(entry->value.string_length()));
 }
@@ -396,7 +395,7 @@ void getrange_command(CommandContext& ctx) {
   auto end = integer_argument(ctx, 3);
   if (!end) return;
   bool wrong_type;
-  Entry* entry = lookup_string(ctx, ctx.argv[1], wrong_type);
+  Entry* entry = lookup_string(ctx, ctx.argv[1], wrong_type, Lookup::kRead);
   if (wrong_type) return;
   if (entry == nullptr) {
     ctx.reply.bulk("");
@@ -463,8 +462,8 @@ void setrange_command(CommandContext& ctx) {
 }
 
 void lcs_command(CommandContext& ctx) {
-  Entry* first = lookup_key(ctx, ctx.argv[1]);
-  Entry* second = lookup_key(ctx, ctx.argv[2]);
+  Entry* first = lookup_key(ctx, ctx.argv[1], Lookup::kRead);
+  Entry* second = lookup_key(ctx, ctx.argv[2], Lookup::kRead);
   if ((first != nullptr && first->value.type() != ObjectType::kString) ||
       (second != nullptr && second->value.type() != ObjectType::kString)) {
     ctx.reply.error("ERR The specified keys must contain string values");
@@ -506,7 +505,7 @@ void lcs_command(CommandContext& ctx) {
   const std::size_t columns = b.size() + 1;
   unsigned long long cells = static_cast<unsigned long long>(a.size() + 1) * columns;
   if (cells * sizeof(std::uint32_t) >
-      static_cast<unsigned long long>(ctx.server.config().limits.max_bulk_length)) {
+      static_cast<unsigned long long>(ctx.server.proto_max_bulk_len())) {
     ctx.reply.error("ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len");
     return;
   }

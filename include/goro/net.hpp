@@ -68,6 +68,10 @@ class Socket {
   Result<void> close();
   // The local address ("127.0.0.1:6379"; "" if unnamed). Stays valid after close.
   std::string local_addr() const;
+  // The descriptor number, for display (a server's client list) and diagnostics; -1 for an
+  // empty handle. The number stays the same after close, when the kernel may reuse it. Do not
+  // read, write or close it: the handle owns it (Go: SyscallConn().Control's fd).
+  int sysfd() const;
 
   // Go: SetDeadline, SetReadDeadline, SetWriteDeadline.
   Result<void> set_deadline(TimePoint t);
@@ -102,6 +106,7 @@ class Conn : private detail::Socket {
   using Socket::set_read_deadline;
   using Socket::set_write_buffer;
   using Socket::set_write_deadline;
+  using Socket::sysfd;
 
   // Reads what is available, at least 1 byte, waiting until some is. At the end of a stream:
   // Errc::eof. An empty buf returns 0 at once. (Go: Read.)

@@ -121,6 +121,10 @@ std::string Socket::local_addr() const {
   return fd_ ? format_addr(fd_->local()) : "";
 }
 
+int Socket::sysfd() const {
+  return fd_ ? fd_->sysfd() : -1;
+}
+
 Result<void> Socket::set_deadline(TimePoint t, int mode) {
   return fd_ ? fd_->set_deadline(to_nanotime(t), mode) : invalid();
 }

@@ -148,6 +148,56 @@ TEST(RequestParser, ConfiguredLimits) {
             "-ERR Protocol error: invalid bulk length\r\n");
 }
 
+TEST(RequestParser, DefaultMultibulkLimitIsIntMax) {
+  // Redis 7.0.15: "*2147483647" waits for the elements, "*2147483648" is refused.
+  EXPECT_EQ(parse("*2147483647\r\n").last, ParseStatus::kNeedMore);
+  EXPECT_EQ(parse("*2147483648\r\n").error, "-ERR Protocol error: invalid multibulk length\r\n");
+}
+
+TEST(RequestParser, UnauthenticatedClientsGetTighterLimits) {
+  // Redis 7.0.15 with requirepass set, before AUTH: at most 10 elements and 16384-byte bulks;
+  // an over-INT_MAX count or over-proto-max-bulk-len bulk still gets the "invalid" errors.
+  auto unauthenticated = [](std::string_view input) {
+    RequestParser parser;
+    parser.set_auth_required(true);
+    parser.append(input);
+    std::vector<std::string_view> argv;
+    ParseStatus status = parser.next(argv);
+    return status == ParseStatus::kProtocolError ? parser.error_reply() : std::string("wait");
+  };
+  EXPECT_EQ(unauthenticated("*10\r\n"), "wait");
+  EXPECT_EQ(unauthenticated("*11\r\n"),
+            "-ERR Protocol error: unauthenticated multibulk length\r\n");
+  EXPECT_EQ(unauthenticated("*2147483648\r\n"),
+            "-ERR Protocol error: invalid multibulk length\r\n");
+  EXPECT_EQ(unauthenticated("*1\r\n$16384\r\n"), "wait");
+  EXPECT_EQ(unauthenticated("*1\r\n$16385\r\n"),
+            "-ERR Protocol error: unauthenticated bulk length\r\n");
+  EXPECT_EQ(unauthenticated("*1\r\n$536870913\r\n"),
+            "-ERR Protocol error: invalid bulk length\r\n");
+  // Once authenticated (the flag is read at each length line), the usual limits apply.
+  RequestParser parser;
+  std::vector<std::string_view> argv;
+  parser.set_auth_required(true);
+  parser.append("*2\r\n$4\r\nAUTH\r\n$2\r\npw\r\n*11\r\n");
+  ASSERT_EQ(parser.next(argv), ParseStatus::kCommandReady);
+  parser.set_auth_required(false);
+  EXPECT_EQ(parser.next(argv), ParseStatus::kNeedMore);
+}
+
+TEST(RequestParser, LimitsChangeBetweenCommands) {
+  RequestParser parser;
+  std::vector<std::string_view> argv;
+  parser.append("*1\r\n$20\r\n01234567890123456789\r\n");
+  ASSERT_EQ(parser.next(argv), ParseStatus::kCommandReady);
+  ProtocolLimits limits;
+  limits.max_bulk_length = 19;
+  parser.set_limits(limits);
+  parser.append("*1\r\n$20\r\n");
+  EXPECT_EQ(parser.next(argv), ParseStatus::kProtocolError);
+  EXPECT_EQ(parser.error_reply(), "-ERR Protocol error: invalid bulk length\r\n");
+}
+
 TEST(RequestParser, QueryBufferLimitClosesWithoutReply) {
   ProtocolLimits limits;
   limits.query_buffer_limit = 100;
@@ -214,6 +264,22 @@ TEST(ReplyBuilder, Resp3) {
   EXPECT_EQ(reply.take(),
             "_\r\n_\r\n%2\r\n~1\r\n>3\r\n,1.5\r\n,inf\r\n#f\r\n=13\r\ntxt:some text\r\n"
             "(1234567890123456789012345\r\n");
+}
+
+TEST(ReplyBuilder, ErrorsAreReportedAndCounted) {
+  struct Recorder : ErrorReplyObserver {
+    std::vector<std::string> messages;
+    void error_reply(std::string_view message) override { messages.emplace_back(message); }
+  } recorder;
+  ReplyBuilder reply;
+  reply.error("ERR not observed");
+  reply.set_error_observer(&recorder);
+  reply.array_header(2);
+  reply.error("ERR first\r\nline");
+  reply.error("WRONGTYPE second");
+  EXPECT_EQ(recorder.messages, (std::vector<std::string>{"ERR first  line", "WRONGTYPE second"}));
+  EXPECT_EQ(reply.take_error_count(), 3u);
+  EXPECT_EQ(reply.take_error_count(), 0u);
 }
 
 }  // namespace

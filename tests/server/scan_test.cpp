@@ -10,10 +10,7 @@ namespace gorodis::testing {
 namespace {
 
 std::unique_ptr<Entry> make_entry(const std::string& key) {
-  auto entry = std::make_unique<Entry>();
-  entry->key = key;
-  entry->hash = Db::hash_key(key);
-  return entry;
+  return Entry::create(key, static_cast<std::uint32_t>(Db::hash_key(key)), 0);
 }
 
 void insert(KeyTable& table, const std::string& key) {
@@ -37,7 +34,7 @@ TEST(Scan, TableGrowingDuringIterationLosesNothing) {
   int added = 0;
   bool saw_rehash = false;
   do {
-    cursor = table.scan(cursor, [&](const Entry& entry) { seen.insert(entry.key); });
+    cursor = table.scan(cursor, [&](const Entry& entry) { seen.emplace(entry.key_view()); });
     // Grow through several doublings (and rehashes) while the iteration is under way.
     for (int i = 0; i < 50 && added < 5000; ++i) insert(table, "added" + std::to_string(added++));
     saw_rehash |= table.is_rehashing();
@@ -59,7 +56,7 @@ TEST(Scan, TableShrinkingDuringIterationLosesNothing) {
   std::uint64_t cursor = 0;
   int removed = 0;
   do {
-    cursor = table.scan(cursor, [&](const Entry& entry) { seen.insert(entry.key); });
+    cursor = table.scan(cursor, [&](const Entry& entry) { seen.emplace(entry.key_view()); });
     for (int i = 0; i < 200 && removed < 5000; ++i)
       erase(table, "doomed" + std::to_string(removed++));
   } while (cursor != 0);

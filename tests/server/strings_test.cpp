@@ -207,9 +207,9 @@ TEST(Strings, Resp3NullsAndLengthLimit) {
   EXPECT_EQ(server.run({"GET", "missing"}), "_\r\n");
   EXPECT_EQ(server.run({"MGET", "missing"}), "*1\r\n_\r\n");
   EXPECT_EQ(server.run({"SET", "k", "v", "NX", "GET"}), "_\r\n");
-  ServerConfig small;
-  small.limits.max_bulk_length = 10;
-  TestServer limited(small);
+  TestServer limited;
+  // Below CONFIG SET's 1mb minimum, to keep the strings short.
+  limited.server().settings().proto_max_bulk_len.store(10);
   limited.run({"SET", "k", "123456789"});
   EXPECT_EQ(limited.run({"APPEND", "k", "ab"}),
             "-ERR string exceeds maximum allowed size (proto-max-bulk-len)\r\n");
