@@ -100,7 +100,8 @@ class SetValue final : public CompositeValue {
   bool add(std::string_view member, std::size_t max_intset_entries);
   // Redis setTypeRemove (a hash table may start shrinking). Returns false when absent.
   bool remove(std::string_view member);
-  // A random member, copied (Redis setTypeRandomElement). REQUIRES: !empty().
+  // A random member, copied (Redis setTypeRandomElement); (nearly) uniform for both encodings.
+  // REQUIRES: !empty().
   std::string random_member(std::mt19937_64& rng);
 
   // Calls visit(std::string_view) for every member: ascending for an intset, table order

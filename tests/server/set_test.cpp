@@ -374,6 +374,27 @@ TEST(Sets, SrandmemberNegativeCountRepeats) {
   EXPECT_EQ(server.run({"srandmember", "one", "-3"}), "*3\r\n$1\r\nx\r\n$1\r\nx\r\n$1\r\nx\r\n");
 }
 
+// Members are drawn (nearly) uniformly from a hash table too, whatever their bucket's chain
+// length: drawing a bucket, then a member of its chain, would give a member sharing its bucket
+// half the chance of one alone. The shard's generator is seeded, so the counts are fixed.
+TEST(Sets, SrandmemberIsFairOnHashTables) {
+  for (int size : {10, 50, 300}) {
+    TestServer server;
+    fill(server, "s", size, false);
+    const int draws = size * 400;
+    std::map<std::string, int> histogram;
+    for (const std::string& member :
+         bulks(server.run({"srandmember", "s", std::to_string(-draws)}))) {
+      ++histogram[member];
+    }
+    ASSERT_EQ(histogram.size(), static_cast<std::size_t>(size));
+    for (const auto& [member, count] : histogram) {
+      EXPECT_GT(count, 300) << member << " of " << size;
+      EXPECT_LT(count, 500) << member << " of " << size;
+    }
+  }
+}
+
 TEST(Sets, SrandmemberSingleIsAMember) {
   for (bool integers : {true, false}) {
     TestServer server;
