@@ -1478,6 +1478,7 @@ std::vector<CommandSpec> command_definitions() {
   append(hash_command_specs());
   append(set_command_specs());
   append(hyperloglog_command_specs());
+  append(zset_command_specs());
   return commands;
 }
 

@@ -179,5 +179,6 @@ class CommandTable {
 std::vector<CommandSpec> hash_command_specs();
 std::vector<CommandSpec> set_command_specs();
 std::vector<CommandSpec> hyperloglog_command_specs();
+std::vector<CommandSpec> zset_command_specs();
 
 }  // namespace gorodis

@@ -170,4 +170,38 @@ void sdiff_command(CommandContext& ctx);
 void sdiffstore_command(CommandContext& ctx);
 void sscan_command(CommandContext& ctx);
 
+// sorted set (t_zset.cpp)
+void zadd_command(CommandContext& ctx);
+void zincrby_command(CommandContext& ctx);
+void zrem_command(CommandContext& ctx);
+void zcard_command(CommandContext& ctx);
+void zscore_command(CommandContext& ctx);
+void zmscore_command(CommandContext& ctx);
+void zrank_command(CommandContext& ctx);
+void zrevrank_command(CommandContext& ctx);
+void zcount_command(CommandContext& ctx);
+void zlexcount_command(CommandContext& ctx);
+void zrange_command(CommandContext& ctx);
+void zrangestore_command(CommandContext& ctx);
+void zrevrange_command(CommandContext& ctx);
+void zrangebyscore_command(CommandContext& ctx);
+void zrevrangebyscore_command(CommandContext& ctx);
+void zrangebylex_command(CommandContext& ctx);
+void zrevrangebylex_command(CommandContext& ctx);
+void zremrangebyrank_command(CommandContext& ctx);
+void zremrangebyscore_command(CommandContext& ctx);
+void zremrangebylex_command(CommandContext& ctx);
+void zpopmin_command(CommandContext& ctx);
+void zpopmax_command(CommandContext& ctx);
+void zmpop_command(CommandContext& ctx);
+void zrandmember_command(CommandContext& ctx);
+void zscan_command(CommandContext& ctx);
+void zunion_command(CommandContext& ctx);
+void zunionstore_command(CommandContext& ctx);
+void zinter_command(CommandContext& ctx);
+void zinterstore_command(CommandContext& ctx);
+void zintercard_command(CommandContext& ctx);
+void zdiff_command(CommandContext& ctx);
+void zdiffstore_command(CommandContext& ctx);
+
 }  // namespace gorodis

@@ -224,6 +224,12 @@ const std::vector<Param>& params() {
                                                                      true),
       number<&Settings::set_max_intset_entries, 0, LONG_MAX>("set-max-intset-entries", true),
       number<&Settings::hll_sparse_max_bytes, 0, LONG_MAX, true>("hll-sparse-max-bytes", true),
+      // Each with its pre-7.0 alias (same setting, listed under both names like Redis does).
+      number<&Settings::zset_max_listpack_entries, 0, LONG_MAX>("zset-max-listpack-entries", true),
+      number<&Settings::zset_max_listpack_entries, 0, LONG_MAX>("zset-max-ziplist-entries", true),
+      number<&Settings::zset_max_listpack_value, 0, LONG_MAX, true>("zset-max-listpack-value",
+                                                                    true),
+      number<&Settings::zset_max_listpack_value, 0, LONG_MAX, true>("zset-max-ziplist-value", true),
   };
   return table;
 }

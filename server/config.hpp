@@ -79,6 +79,9 @@ class Settings {
   std::atomic<long long> set_max_intset_entries{512};
   // Largest sparse HyperLogLog (header included) before it is promoted to dense.
   std::atomic<long long> hll_sparse_max_bytes{3000};
+  // Sorted sets stay listpacks up to this many members of at most this many bytes.
+  std::atomic<long long> zset_max_listpack_entries{128};
+  std::atomic<long long> zset_max_listpack_value{64};
 
   // Whether `password` is requirepass, compared in time independent of where they differ.
   bool password_matches(std::string_view password) const;

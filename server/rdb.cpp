@@ -24,6 +24,7 @@
 #include "server.hpp"
 #include "t_hash.hpp"
 #include "t_set.hpp"
+#include "t_zset.hpp"
 #include "util.hpp"
 
 namespace gorodis {
@@ -484,6 +485,23 @@ void save_set(RdbWriter& writer, const SetValue& set) {
   set.for_each([&](std::string_view member) { writer.string(member); });
 }
 
+// Redis 7.0 writes a listpack-encoded sorted set as the listpack itself, a skiplist as (member,
+// binary double) pairs from the highest score down (its loader then always inserts at the head).
+void save_zset(RdbWriter& writer, const ZsetValue& zset) {
+  if (const Listpack* listpack = zset.as_listpack()) {
+    writer.byte(kRdbTypeZsetListpack);
+    writer.string(listpack->serialized());
+    return;
+  }
+  writer.byte(kRdbTypeZset2);
+  writer.length(zset.size());
+  IntegerText scratch;
+  for (ZsetValue::Cursor c = zset.at_rank(zset.size() - 1); c.valid(); c.previous()) {
+    writer.string(c.member(scratch));
+    writer.binary_double(c.score());
+  }
+}
+
 // Builds the value with the same writes a client would issue, so that the encoding follows the
 // current *-max-listpack-* settings, as Redis's loader converts oversized encodings.
 std::optional<Object> build_aggregate(RdbAggregate& aggregate, const Settings& settings) {
@@ -507,6 +525,21 @@ std::optional<Object> build_aggregate(RdbAggregate& aggregate, const Settings& s
       }
       return Object::composite(std::move(set));
     }
+    case ObjectType::kZset: {
+      if (aggregate.members.empty()) return std::nullopt;
+      const ZsetLimits limits = ZsetLimits::from(settings);
+      auto zset = std::make_unique<ZsetValue>(limits, aggregate.members.front().size());
+      for (std::size_t i = 0; i < aggregate.members.size(); ++i) {
+        // A NaN score or a repeated member means a corrupt payload (Redis: "Zset with NAN score
+        // detected", "Duplicate zset fields detected").
+        double ignored;
+        if (zset->add(aggregate.members[i], aggregate.scores[i], ZsetValue::kNx, limits, ignored) !=
+            ZsetValue::AddResult::kAdded) {
+          return std::nullopt;
+        }
+      }
+      return Object::composite(std::move(zset));
+    }
     default:
       return std::nullopt;
   }
@@ -525,6 +558,9 @@ bool save_object(RdbWriter& writer, const Object& value) {
       return true;
     case ObjectType::kSet:
       save_set(writer, value.as<SetValue>());
+      return true;
+    case ObjectType::kZset:
+      save_zset(writer, value.as<ZsetValue>());
       return true;
     default:
       return false;
