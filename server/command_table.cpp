@@ -1402,6 +1402,10 @@ void add_implicit_acl_categories(CommandSpec& command) {
 // specs, or "movablekeys" when the specs cannot be expressed that way.
 void derive_legacy_range(CommandSpec& command) {
   if (command.key_specs.empty()) return;
+  if (command.key_specs.size() == 1 && command.key_specs.front().is_keynum()) {
+    command.flags |= kMovableKeys;
+    return;
+  }
   if (command.key_specs.size() == 1) {
     const KeySpec& spec = command.key_specs.front();
     command.legacy_first_key = spec.begin_index;
@@ -1414,7 +1418,8 @@ void derive_legacy_range(CommandSpec& command) {
   int last = 0;
   int previous_last = 0;
   for (const KeySpec& spec : command.key_specs) {
-    if (spec.key_step != 1 || (previous_last && previous_last != spec.begin_index - 1)) {
+    if (spec.is_keynum() || spec.key_step != 1 ||
+        (previous_last && previous_last != spec.begin_index - 1)) {
       command.flags |= kMovableKeys;
       continue;
     }
@@ -1453,7 +1458,7 @@ std::vector<CommandSpec> command_definitions() {
   auto append = [&commands](std::vector<CommandSpec> family) {
     for (CommandSpec& spec : family) commands.push_back(std::move(spec));
   };
-  (void)append;  // families are appended here: append(list_command_specs()); ...
+  append(list_command_specs());
   return commands;
 }
 
@@ -1507,7 +1512,16 @@ std::vector<KeyReference> CommandTable::keys_of(const CommandSpec& command,
   for (const KeySpec& spec : command.key_specs) {
     int first = spec.begin_index;
     int last;
-    if (spec.last_key >= 0) {
+    if (spec.is_keynum()) {
+      // An invalid key count (not a number, negative, more keys than arguments) finds nothing:
+      // the command itself rejects such a call before touching any key.
+      const int count_index = first + spec.keynum_index;
+      if (count_index >= argc) continue;
+      auto count = parse_int64(argv[static_cast<std::size_t>(count_index)]);
+      first += spec.first_key;
+      if (!count || *count < 0 || *count > argc - first) continue;
+      last = first + static_cast<int>(*count) - 1;
+    } else if (spec.last_key >= 0) {
       last = first + spec.last_key;
     } else if (spec.limit == 0) {
       last = argc + spec.last_key;

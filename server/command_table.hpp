@@ -72,7 +72,9 @@ enum AclCategory : std::uint64_t {
 };
 
 // A Redis 7 key specification restricted to what gorodis's commands need: begin_search by
-// index, find_keys by range. `last_key` is relative to the first key (-1 = last argument).
+// index, find_keys by range or by keynum. Range: `last_key` is relative to the first key (-1 =
+// last argument). Keynum (when keynum_index >= 0): the key count is the argument at
+// begin_index + keynum_index, and the keys start at begin_index + first_key, every key_step-th.
 struct KeySpec {
   enum Flag : std::uint32_t {
     kRO = 1 << 0,
@@ -92,7 +94,11 @@ struct KeySpec {
   int last_key = 0;
   int key_step = 1;
   int limit = 0;
+  int keynum_index = -1;
+  int first_key = 0;
   std::string_view notes = {};
+
+  bool is_keynum() const { return keynum_index >= 0; }
 };
 
 // Who acquires the shard locks: the dispatcher (from the key specs) or the command itself
@@ -168,5 +174,6 @@ class CommandTable {
 };
 
 // The specs of each command family after part 1, one function per commands_<family>.cpp.
+std::vector<CommandSpec> list_command_specs();
 
 }  // namespace gorodis

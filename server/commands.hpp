@@ -75,6 +75,25 @@ void bitop_command(CommandContext& ctx);
 void bitfield_command(CommandContext& ctx);
 void bitfield_ro_command(CommandContext& ctx);
 
+// list
+void lpush_command(CommandContext& ctx);
+void rpush_command(CommandContext& ctx);
+void lpushx_command(CommandContext& ctx);
+void rpushx_command(CommandContext& ctx);
+void lpop_command(CommandContext& ctx);
+void rpop_command(CommandContext& ctx);
+void llen_command(CommandContext& ctx);
+void lrange_command(CommandContext& ctx);
+void lindex_command(CommandContext& ctx);
+void lset_command(CommandContext& ctx);
+void linsert_command(CommandContext& ctx);
+void lrem_command(CommandContext& ctx);
+void ltrim_command(CommandContext& ctx);
+void lpos_command(CommandContext& ctx);
+void lmove_command(CommandContext& ctx);
+void rpoplpush_command(CommandContext& ctx);
+void lmpop_command(CommandContext& ctx);
+
 // connection
 void ping_command(CommandContext& ctx);
 void echo_command(CommandContext& ctx);

@@ -200,6 +200,10 @@ const std::vector<Param>& params() {
          return {};
        }},
       number<&Settings::tcp_keepalive, 0, INT_MAX>("tcp-keepalive", true),
+      // The alias first: CONFIG GET list-max-* lists it first, as Redis does.
+      number<&Settings::list_max_listpack_size, INT_MIN, INT_MAX>("list-max-ziplist-size", true),
+      number<&Settings::list_max_listpack_size, INT_MIN, INT_MAX>("list-max-listpack-size", true),
+      number<&Settings::list_compress_depth, 0, INT_MAX>("list-compress-depth", true),
   };
   return table;
 }

@@ -69,6 +69,10 @@ class Settings {
   Guarded<std::string> save;  // accepted for compatibility; persistence comes later
   std::atomic<bool> appendonly{false};
   std::atomic<long long> tcp_keepalive{300};
+  // Node bound of new lists (list-max-listpack-size, alias list-max-ziplist-size; see
+  // quicklist.hpp). Node compression is not implemented: list-compress-depth is only stored.
+  std::atomic<long long> list_max_listpack_size{-2};
+  std::atomic<long long> list_compress_depth{0};
 
   // Whether `password` is requirepass, compared in time independent of where they differ.
   bool password_matches(std::string_view password) const;

@@ -352,6 +352,18 @@ void reply_key_specs(ReplyBuilder& reply, const CommandSpec& command) {
     reply.bulk("find_keys");
     reply.map_header(2);
     reply.bulk("type");
+    if (spec.is_keynum()) {
+      reply.bulk("keynum");
+      reply.bulk("spec");
+      reply.map_header(3);
+      reply.bulk("keynumidx");
+      reply.integer(spec.keynum_index);
+      reply.bulk("firstkey");
+      reply.integer(spec.first_key);
+      reply.bulk("keystep");
+      reply.integer(spec.key_step);
+      continue;
+    }
     reply.bulk("range");
     reply.bulk("spec");
     reply.map_header(3);
