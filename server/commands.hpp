@@ -93,6 +93,11 @@ void lpos_command(CommandContext& ctx);
 void lmove_command(CommandContext& ctx);
 void rpoplpush_command(CommandContext& ctx);
 void lmpop_command(CommandContext& ctx);
+void blpop_command(CommandContext& ctx);
+void brpop_command(CommandContext& ctx);
+void blmove_command(CommandContext& ctx);
+void brpoplpush_command(CommandContext& ctx);
+void blmpop_command(CommandContext& ctx);
 
 // connection
 void ping_command(CommandContext& ctx);
@@ -112,6 +117,7 @@ void client_pause_command(CommandContext& ctx);
 void client_unpause_command(CommandContext& ctx);
 void client_no_evict_command(CommandContext& ctx);
 void client_reply_command(CommandContext& ctx);
+void client_unblock_command(CommandContext& ctx);
 void client_help_command(CommandContext& ctx);
 
 // server

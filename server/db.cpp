@@ -18,10 +18,10 @@
 //   runs the queued commands with their locks already held; per-command locking is skipped
 //   while an EXEC holds the set. This gives EXEC the isolation Redis's single thread gives it.
 //
-// * Blocking commands (BLPOP & co., when lists arrive). A blocked client registers on a per-key
-//   wait list kept in the key's shard; a write that makes the key ready (under that shard's
-//   lock) marks it ready, and the woken goroutine re-runs the command under the shard lock, so
-//   a wakeup never races with the write that caused it.
+// * Blocking commands (BLPOP & co.). A blocked client registers on a per-key wait list kept in
+//   the key's shard; a write that creates the key (under that shard's lock) marks it ready, and
+//   after the write's locks are released the waiters are served under the shard lock, so a
+//   wakeup never races with the write that caused it (blocking.hpp).
 //
 // * AOF / replication. Write commands get a sequence number from one global atomic counter
 //   while their shard locks are still held. Two commands that conflict share a shard, so their
@@ -34,6 +34,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <utility>
 
 namespace gorodis {
 
@@ -74,7 +75,9 @@ Entry& Db::add(std::string key, Object value, std::int64_t now_ms) {
   entry->value = std::move(value);
   Shard& shard = *shards_[shard_index(entry->hash)];
   ++shard.version;
-  return *shard.keys.insert(std::move(entry));
+  Entry& added = *shard.keys.insert(std::move(entry));
+  signal_if_blocked(shard, added.key);
+  return added;
 }
 
 Entry& Db::set(std::string_view key, Object value, bool keep_ttl, std::int64_t now_ms) {
@@ -84,6 +87,7 @@ Entry& Db::set(std::string_view key, Object value, bool keep_ttl, std::int64_t n
   entry->value = std::move(value);
   if (!keep_ttl) remove_expire(*entry);
   mark_modified(*entry);
+  signal_if_blocked(*shards_[shard_index(entry->hash)], entry->key);
   return *entry;
 }
 
@@ -146,7 +150,26 @@ void Db::swap_contents(Db& other) {
     std::swap(mine.volatile_keys, theirs.volatile_keys);
     ++mine.version;
     ++theirs.version;
+    // Waiters stay with their database: the keys they wait on may exist now.
+    for (const auto& [key, waiters] : mine.blocked) note_ready(key);
+    for (const auto& [key, waiters] : theirs.blocked) other.note_ready(key);
   }
+}
+
+void Db::signal_if_blocked(Shard& shard, std::string_view key) {
+  if (!shard.blocked.empty() && shard.blocked.contains(key)) note_ready(key);
+}
+
+void Db::note_ready(std::string_view key) {
+  std::lock_guard lock(ready_mutex_);
+  ready_.emplace_back(key);
+  has_ready_.store(true, std::memory_order_release);
+}
+
+std::vector<std::string> Db::take_ready() {
+  std::lock_guard lock(ready_mutex_);
+  has_ready_.store(false, std::memory_order_relaxed);
+  return std::exchange(ready_, {});
 }
 
 void ShardLocks::add_all(Db& db) {

@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <climits>
 
+#include "blocking.hpp"
 #include "commands.hpp"
 #include "server.hpp"
 #include "t_list.hpp"
@@ -24,12 +25,17 @@ namespace {
 
 enum class End { kHead, kTail };
 
+std::optional<End> parse_end(std::string_view text) {
+  if (iequals(text, "left")) return End::kHead;
+  if (iequals(text, "right")) return End::kTail;
+  return std::nullopt;
+}
+
 // LEFT / RIGHT (Redis getListPositionFromObjectOrReply); replies a syntax error otherwise.
 std::optional<End> end_argument(CommandContext& ctx, std::size_t index) {
-  if (iequals(ctx.argv[index], "left")) return End::kHead;
-  if (iequals(ctx.argv[index], "right")) return End::kTail;
-  ctx.reply.error(errors::kSyntax);
-  return std::nullopt;
+  auto end = parse_end(ctx.argv[index]);
+  if (!end) ctx.reply.error(errors::kSyntax);
+  return end;
 }
 
 // A non-negative integer (Redis getPositiveLongFromObjectOrReply): anything else, including a
@@ -108,6 +114,81 @@ void pop_reply_keyed(CommandContext& ctx, std::string_view key, Entry& entry, En
   pop_reply_array(ctx, key, entry, end, count);
 }
 
+// BLPOP/BRPOP's reply for a non-empty list: [key, element].
+void pop_reply_pair(CommandContext& ctx, std::string_view key, Entry& entry, End end) {
+  ctx.reply.array_header(2);
+  ctx.reply.bulk(key);
+  ctx.reply.bulk(pop(list_of(entry), end));
+  finish_write(ctx, key, entry);
+}
+
+// The first list among argv[first, last) (a list is never empty), or nullptr; WRONGTYPE at the
+// first key of another type met before it.
+Entry* first_list(CommandContext& ctx, std::size_t first, std::size_t last, std::size_t& index,
+                  bool& wrong_type) {
+  for (index = first; index < last; ++index) {
+    Entry* entry = lookup_list(ctx, ctx.argv[index], wrong_type);
+    if (wrong_type || entry != nullptr) return entry;
+  }
+  return nullptr;
+}
+
+// LMPOP/BLMPOP's arguments after the timeout: numkeys key... LEFT|RIGHT [COUNT count].
+struct MpopArguments {
+  std::size_t first_key;
+  std::size_t end_key;  // one past the last key
+  End end;
+  long long count;
+};
+
+// Redis lmpopGenericCommand's parsing, with numkeys at `numkeys_index`.
+std::optional<MpopArguments> mpop_arguments(CommandContext& ctx, std::size_t numkeys_index) {
+  auto numkeys = parse_int64(ctx.argv[numkeys_index]);
+  if (!numkeys || *numkeys < 1) {
+    ctx.reply.error("ERR numkeys should be greater than 0");
+    return std::nullopt;
+  }
+  // LEFT/RIGHT must follow the keys.
+  if (static_cast<unsigned long long>(*numkeys) >= ctx.argc() - numkeys_index - 1) {
+    ctx.reply.error(errors::kSyntax);
+    return std::nullopt;
+  }
+  MpopArguments arguments{numkeys_index + 1, numkeys_index + 1 + static_cast<std::size_t>(*numkeys),
+                          End::kHead, -1};
+  auto end = end_argument(ctx, arguments.end_key);
+  if (!end) return std::nullopt;
+  arguments.end = *end;
+  for (std::size_t j = arguments.end_key + 1; j < ctx.argc(); ++j) {
+    if (arguments.count == -1 && iequals(ctx.argv[j], "count") && j + 1 < ctx.argc()) {
+      auto value = parse_int64(ctx.argv[++j]);
+      if (!value || *value < 1) {
+        ctx.reply.error("ERR count should be greater than 0");
+        return std::nullopt;
+      }
+      arguments.count = *value;
+    } else {
+      ctx.reply.error(errors::kSyntax);
+      return std::nullopt;
+    }
+  }
+  if (arguments.count == -1) arguments.count = 1;
+  return arguments;
+}
+
+// The ServeFns of the blocking commands (blocking.hpp): the non-blocking replies, from `key`.
+void serve_blpop(CommandContext& ctx, std::string_view key) {
+  pop_reply_pair(ctx, key, *lookup_key(ctx, key), End::kHead);
+}
+
+void serve_brpop(CommandContext& ctx, std::string_view key) {
+  pop_reply_pair(ctx, key, *lookup_key(ctx, key), End::kTail);
+}
+
+void serve_blmpop(CommandContext& ctx, std::string_view key) {
+  auto arguments = mpop_arguments(ctx, 2);  // valid: checked before the client blocked
+  pop_reply_keyed(ctx, key, *lookup_key(ctx, key), arguments->end, arguments->count);
+}
+
 void push_generic(CommandContext& ctx, End end, bool only_existing) {
   bool wrong_type;
   Entry* entry = lookup_list(ctx, ctx.argv[1], wrong_type);
@@ -175,6 +256,51 @@ void move_generic(CommandContext& ctx, End from, End to) {
   ctx.db().mark_modified(*destination);
   finish_write(ctx, ctx.argv[1], *source);
   ctx.reply.bulk(value);
+}
+
+void serve_blmove(CommandContext& ctx, std::string_view) {
+  move_generic(ctx, *parse_end(ctx.argv[3]), *parse_end(ctx.argv[4]));
+}
+
+void serve_brpoplpush(CommandContext& ctx, std::string_view) {
+  move_generic(ctx, End::kTail, End::kHead);
+}
+
+// BLPOP/BRPOP: pops from the first non-empty key, or blocks on all of them.
+void blocking_pop(CommandContext& ctx, End end) {
+  auto timeout = timeout_argument(ctx, ctx.argc() - 1);
+  if (!timeout) return;
+  std::size_t index;
+  bool wrong_type;
+  Entry* entry = first_list(ctx, 1, ctx.argc() - 1, index, wrong_type);
+  if (wrong_type) return;
+  if (entry != nullptr) {
+    pop_reply_pair(ctx, ctx.argv[index], *entry, end);
+  } else if (!blocking_allowed(ctx)) {
+    ctx.reply.null_array();
+  } else {
+    block_for_keys(ctx, ctx.argv.subspan(1, ctx.argc() - 2), *timeout, ObjectType::kList,
+                   end == End::kHead ? serve_blpop : serve_brpop);
+  }
+}
+
+// BLMOVE/BRPOPLPUSH: LMOVE when the source exists, otherwise blocks on it. Like Redis, the
+// destination's type is only checked once there is an element to move.
+void blocking_move(CommandContext& ctx, End from, End to, std::size_t timeout_index,
+                   ServeFn serve) {
+  auto timeout = timeout_argument(ctx, timeout_index);
+  if (!timeout) return;
+  bool wrong_type;
+  Entry* source = lookup_list(ctx, ctx.argv[1], wrong_type);
+  if (wrong_type) return;
+  if (source != nullptr) {
+    move_generic(ctx, from, to);
+  } else if (!blocking_allowed(ctx)) {
+    ctx.reply.null_array();
+  } else {
+    block_for_keys(ctx, ctx.argv.subspan(1, 1), *timeout, ObjectType::kList, serve,
+                   {std::string(ctx.argv[2])});
+  }
 }
 
 // Redis's LRANGE/LTRIM index normalization: [start, end] clamped to the list, or nullopt when
@@ -476,44 +602,57 @@ void rpoplpush_command(CommandContext& ctx) {
 }
 
 void lmpop_command(CommandContext& ctx) {
-  auto numkeys = parse_int64(ctx.argv[1]);
-  if (!numkeys || *numkeys < 1) {
-    ctx.reply.error("ERR numkeys should be greater than 0");
+  auto arguments = mpop_arguments(ctx, 1);
+  if (!arguments) return;
+  std::size_t index;
+  bool wrong_type;
+  Entry* entry = first_list(ctx, arguments->first_key, arguments->end_key, index, wrong_type);
+  if (wrong_type) return;
+  if (entry == nullptr) {
+    ctx.reply.null_array();
     return;
   }
-  // The keys are argv[2 .. numkeys+1]; LEFT/RIGHT must follow them.
-  if (static_cast<unsigned long long>(*numkeys) >= ctx.argc() - 2) {
-    ctx.reply.error(errors::kSyntax);
-    return;
+  pop_reply_keyed(ctx, ctx.argv[index], *entry, arguments->end, arguments->count);
+}
+
+void blpop_command(CommandContext& ctx) {
+  blocking_pop(ctx, End::kHead);
+}
+
+void brpop_command(CommandContext& ctx) {
+  blocking_pop(ctx, End::kTail);
+}
+
+void blmove_command(CommandContext& ctx) {
+  auto from = end_argument(ctx, 3);
+  if (!from) return;
+  auto to = end_argument(ctx, 4);
+  if (!to) return;
+  blocking_move(ctx, *from, *to, 5, serve_blmove);
+}
+
+void brpoplpush_command(CommandContext& ctx) {
+  blocking_move(ctx, End::kTail, End::kHead, 3, serve_brpoplpush);
+}
+
+void blmpop_command(CommandContext& ctx) {
+  auto timeout = timeout_argument(ctx, 1);
+  if (!timeout) return;
+  auto arguments = mpop_arguments(ctx, 2);
+  if (!arguments) return;
+  std::size_t index;
+  bool wrong_type;
+  Entry* entry = first_list(ctx, arguments->first_key, arguments->end_key, index, wrong_type);
+  if (wrong_type) return;
+  if (entry != nullptr) {
+    pop_reply_keyed(ctx, ctx.argv[index], *entry, arguments->end, arguments->count);
+  } else if (!blocking_allowed(ctx)) {
+    ctx.reply.null_array();
+  } else {
+    block_for_keys(
+        ctx, ctx.argv.subspan(arguments->first_key, arguments->end_key - arguments->first_key),
+        *timeout, ObjectType::kList, serve_blmpop);
   }
-  const std::size_t where_index = 2 + static_cast<std::size_t>(*numkeys);
-  auto end = end_argument(ctx, where_index);
-  if (!end) return;
-  long long count = -1;
-  for (std::size_t j = where_index + 1; j < ctx.argc(); ++j) {
-    if (count == -1 && iequals(ctx.argv[j], "count") && j + 1 < ctx.argc()) {
-      auto value = parse_int64(ctx.argv[++j]);
-      if (!value || *value < 1) {
-        ctx.reply.error("ERR count should be greater than 0");
-        return;
-      }
-      count = *value;
-    } else {
-      ctx.reply.error(errors::kSyntax);
-      return;
-    }
-  }
-  if (count == -1) count = 1;
-  for (std::size_t j = 2; j < where_index; ++j) {
-    bool wrong_type;
-    Entry* entry = lookup_list(ctx, ctx.argv[j], wrong_type);
-    if (wrong_type) return;
-    if (entry != nullptr) {
-      pop_reply_keyed(ctx, ctx.argv[j], *entry, *end, count);
-      return;
-    }
-  }
-  ctx.reply.null_array();
 }
 
 }  // namespace gorodis
