@@ -245,7 +245,9 @@ std::string client_line(Server& server, ClientState& client) {
   line.append(" age=").append(std::to_string((now - client.created_ms) / 1000));
   line.append(" idle=").append(
       std::to_string((now - client.last_interaction_ms.load(std::memory_order_relaxed)) / 1000));
-  line.append(" flags=").append(client.no_evict ? "e" : "N");
+  // Redis's flag letters in its order: b (blocked), e (no-evict); N when none.
+  std::string flags = std::string(client.blocked ? "b" : "") + (client.no_evict ? "e" : "");
+  line.append(" flags=").append(flags.empty() ? "N" : flags);
   line.append(" db=").append(std::to_string(client.db_index));
   line.append(" sub=0 psub=0 ssub=0 multi=-1 qbuf=").append(std::to_string(qbuf));
   line.append(" qbuf-free=0 argv-mem=0 multi-mem=0 rbs=").append(std::to_string(kReadChunk));

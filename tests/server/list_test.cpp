@@ -1,8 +1,9 @@
 // list_test.cpp — list commands against replies captured from redis-server 7.0.15, replayed in
 // order on a fresh server: every command with its options and edge cases (negative and
 // out-of-range indexes, empty results, count 0, WRONGTYPE, key deletion when a list empties,
-// error texts), RESP3 null shapes, the key specs and COMMAND GETKEYS of LMPOP's keynum spec, and
-// lists whose small node bound (list-max-listpack-size 3) makes them span many nodes.
+// error texts), RESP3 null shapes, the key specs and COMMAND GETKEYS of LMPOP's keynum spec, the
+// blocking commands where they need not block (errors, ready keys), and lists whose small node
+// bound (list-max-listpack-size 3) makes them span many nodes.
 #include "server_test_util.hpp"
 #include "t_list.hpp"
 
@@ -331,6 +332,68 @@ const Exchange kResp3Exchanges[] = {
     {{"config"s, "set"s, "list-compress-depth"s, "0"s}, "+OK\r\n"s},
 };
 
+// The blocking commands' argument errors and their non-blocking paths (a key is ready), and
+// CLIENT UNBLOCK of clients that are not blocked.
+const Exchange kBlockingExchanges[] = {
+    {{"blpop"s, "nokey"s, "-1"s}, "-ERR timeout is negative\r\n"s},
+    {{"blpop"s, "nokey"s, "abc"s}, "-ERR timeout is not a float or out of range\r\n"s},
+    {{"blpop"s, "nokey"s, "inf"s}, "-ERR timeout is negative\r\n"s},
+    {{"blpop"s, "nokey"s, "nan"s}, "-ERR timeout is not a float or out of range\r\n"s},
+    {{"blpop"s, "nokey"s, "1e400"s}, "-ERR timeout is negative\r\n"s},
+    {{"blpop"s, "nokey"s, "9223372036854775807"s}, "-ERR timeout is negative\r\n"s},
+    {{"blpop"s, "nokey"s, "1e16"s}, "-ERR timeout is negative\r\n"s},
+    {{"blpop"s, "nokey"s, ""s}, "-ERR timeout is not a float or out of range\r\n"s},
+    {{"client"s, "unblock"s, "999"s, "foo"s},
+     "-ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR\r\n"s},
+    {{"client"s, "unblock"s, "999"s}, ":0\r\n"s},
+    {{"client"s, "unblock"s, "abc"s}, "-ERR value is not an integer or out of range\r\n"s},
+    {{"client"s, "unblock"s, "999"s, "timeout"s}, ":0\r\n"s},
+    {{"client"s, "unblock"s, "999"s, "error"s}, ":0\r\n"s},
+    {{"client"s, "unblock"s, "-1"s}, ":0\r\n"s},
+    {{"client"s, "unblock"s, "1"s, "timeout"s, "x"s},
+     "-ERR unknown subcommand or wrong number of arguments for 'unblock'. Try CLIENT HELP.\r\n"s},
+    {{"blmpop"s, "0"s, "0"s, "nokey"s, "left"s}, "-ERR numkeys should be greater than 0\r\n"s},
+    {{"blmpop"s, "0"s, "2"s, "nokey"s, "left"s}, "-ERR syntax error\r\n"s},
+    {{"blmpop"s, "-1"s, "1"s, "nokey"s, "left"s}, "-ERR timeout is negative\r\n"s},
+    {{"blmpop"s, "x"s, "1"s, "nokey"s, "left"s},
+     "-ERR timeout is not a float or out of range\r\n"s},
+    {{"blmpop"s, "0"s, "1"s, "nokey"s, "up"s}, "-ERR syntax error\r\n"s},
+    {{"blmpop"s, "0"s, "1"s, "nokey"s, "left"s, "count"s, "0"s},
+     "-ERR count should be greater than 0\r\n"s},
+    {{"blmove"s, "a"s, "b"s, "up"s, "left"s, "0"s}, "-ERR syntax error\r\n"s},
+    {{"blmove"s, "a"s, "b"s, "left"s, "left"s, "-1"s}, "-ERR timeout is negative\r\n"s},
+    {{"brpoplpush"s, "a"s, "b"s, "-1"s}, "-ERR timeout is negative\r\n"s},
+    {{"set"s, "s"s, "v"s}, "+OK\r\n"s},
+    {{"blpop"s, "nokey"s, "s"s, "0"s},
+     "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"s},
+    {{"blpop"s, "s"s, "nokey"s, "0"s},
+     "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"s},
+    {{"blmove"s, "s"s, "d"s, "left"s, "left"s, "0"s},
+     "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"s},
+    {{"blmpop"s, "0"s, "2"s, "s"s, "l"s, "left"s},
+     "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"s},
+    {{"rpush"s, "l"s, "a"s, "b"s, "c"s, "d"s, "e"s}, ":5\r\n"s},
+    {{"blpop"s, "nokey"s, "l"s, "0"s}, "*2\r\n$1\r\nl\r\n$1\r\na\r\n"s},
+    {{"brpop"s, "l"s, "nokey"s, "0"s}, "*2\r\n$1\r\nl\r\n$1\r\ne\r\n"s},
+    {{"blpop"s, "l"s, "l"s, "0"s}, "*2\r\n$1\r\nl\r\n$1\r\nb\r\n"s},
+    {{"blmove"s, "l"s, "l"s, "right"s, "left"s, "0"s}, "$1\r\nd\r\n"s},
+    {{"brpoplpush"s, "l"s, "d"s, "0"s}, "$1\r\nc\r\n"s},
+    {{"blmove"s, "l"s, "s"s, "left"s, "left"s, "0"s},
+     "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"s},
+    {{"blmpop"s, "0"s, "2"s, "nokey"s, "l"s, "right"s, "count"s, "2"s},
+     "*2\r\n$1\r\nl\r\n*1\r\n$1\r\nd\r\n"s},
+    {{"rpush"s, "l"s, "y"s, "z"s}, ":2\r\n"s},
+    {{"blmpop"s, "0"s, "1"s, "l"s, "left"s, "count"s, "10"s},
+     "*2\r\n$1\r\nl\r\n*2\r\n$1\r\ny\r\n$1\r\nz\r\n"s},
+    {{"exists"s, "l"s}, ":0\r\n"s},
+    {{"command"s, "info"s, "blpop"s, "blmove"s, "brpoplpush"s, "blmpop"s, "client|unblock"s},
+     "*5\r\n*10\r\n$5\r\nblpop\r\n:-3\r\n*3\r\n+write\r\n+noscript\r\n+blocking\r\n:1\r\n:-2\r\n:1\r\n*4\r\n+@write\r\n+@list\r\n+@slow\r\n+@blocking\r\n*0\r\n*1\r\n*6\r\n$5\r\nflags\r\n*3\r\n+RW\r\n+access\r\n+delete\r\n$12\r\nbegin_search\r\n*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n:1\r\n$9\r\nfind_keys\r\n*4\r\n$4\r\ntype\r\n$5\r\nrange\r\n$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n:-2\r\n$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n:0\r\n*0\r\n*10\r\n$6\r\nblmove\r\n:6\r\n*4\r\n+write\r\n+denyoom\r\n+noscript\r\n+blocking\r\n:1\r\n:2\r\n:1\r\n*4\r\n+@write\r\n+@list\r\n+@slow\r\n+@blocking\r\n*0\r\n*2\r\n*6\r\n$5\r\nflags\r\n*3\r\n+RW\r\n+access\r\n+delete\r\n$12\r\nbegin_search\r\n*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n:1\r\n$9\r\nfind_keys\r\n*4\r\n$4\r\ntype\r\n$5\r\nrange\r\n$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n:0\r\n$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n:0\r\n*6\r\n$5\r\nflags\r\n*2\r\n+RW\r\n+insert\r\n$12\r\nbegin_search\r\n*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n:2\r\n$9\r\nfind_keys\r\n*4\r\n$4\r\ntype\r\n$5\r\nrange\r\n$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n:0\r\n$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n:0\r\n*0\r\n*10\r\n$10\r\nbrpoplpush\r\n:4\r\n*4\r\n+write\r\n+denyoom\r\n+noscript\r\n+blocking\r\n:1\r\n:2\r\n:1\r\n*4\r\n+@write\r\n+@list\r\n+@slow\r\n+@blocking\r\n*0\r\n*2\r\n*6\r\n$5\r\nflags\r\n*3\r\n+RW\r\n+access\r\n+delete\r\n$12\r\nbegin_search\r\n*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n:1\r\n$9\r\nfind_keys\r\n*4\r\n$4\r\ntype\r\n$5\r\nrange\r\n$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n:0\r\n$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n:0\r\n*6\r\n$5\r\nflags\r\n*2\r\n+RW\r\n+insert\r\n$12\r\nbegin_search\r\n*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n:2\r\n$9\r\nfind_keys\r\n*4\r\n$4\r\ntype\r\n$5\r\nrange\r\n$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n:0\r\n$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n:0\r\n*0\r\n*10\r\n$6\r\nblmpop\r\n:-5\r\n*3\r\n+write\r\n+blocking\r\n+movablekeys\r\n:0\r\n:0\r\n:0\r\n*4\r\n+@write\r\n+@list\r\n+@slow\r\n+@blocking\r\n*0\r\n*1\r\n*6\r\n$5\r\nflags\r\n*3\r\n+RW\r\n+access\r\n+delete\r\n$12\r\nbegin_search\r\n*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n:2\r\n$9\r\nfind_keys\r\n*4\r\n$4\r\ntype\r\n$6\r\nkeynum\r\n$4\r\nspec\r\n*6\r\n$9\r\nkeynumidx\r\n:0\r\n$8\r\nfirstkey\r\n:1\r\n$7\r\nkeystep\r\n:1\r\n*0\r\n*10\r\n$14\r\nclient|unblock\r\n:-3\r\n*4\r\n+admin\r\n+noscript\r\n+loading\r\n+stale\r\n:0\r\n:0\r\n:0\r\n*4\r\n+@admin\r\n+@slow\r\n+@dangerous\r\n+@connection\r\n*0\r\n*0\r\n*0\r\n"s},
+    {{"command"s, "getkeys"s, "blmpop"s, "0"s, "2"s, "a"s, "b"s, "left"s},
+     "*2\r\n$1\r\na\r\n$1\r\nb\r\n"s},
+    {{"command"s, "getkeys"s, "blpop"s, "a"s, "b"s, "c"s, "0"s},
+     "*3\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nc\r\n"s},
+};
+
 TEST(ListTest, CommandsMatchRedis) {
   TestServer server;
   server.replay(kBasicExchanges);
@@ -340,6 +403,11 @@ TEST(ListTest, CommandsMatchRedis) {
 TEST(ListTest, ManyNodesAndMetadataMatchRedis) {
   TestServer server;
   server.replay(kNodeExchanges);
+}
+
+TEST(ListTest, BlockingCommandsWithoutBlockingMatchRedis) {
+  TestServer server;
+  server.replay(kBlockingExchanges);
 }
 
 TEST(ListTest, Resp3MatchesRedis) {
