@@ -1203,6 +1203,16 @@ std::vector<CommandSpec> part1_command_specs() {
                 .since = "2.6.9",
                 .summary = "Set the current connection name",
                 .complexity = "O(1)"},
+               {.name = "unblock",
+                .handler = client_unblock_command,
+                .arity = -3,
+                .flags = kAdmin | kNoScript | kLoading | kStale,
+                .acl_categories = kAclConnection,
+                .group = "connection",
+                .since = "5.0.0",
+                .summary = "Unblock a client blocked in a blocking command from a different "
+                           "connection",
+                .complexity = "O(log N) where N is the number of client connections"},
                {.name = "unpause",
                 .handler = client_unpause_command,
                 .arity = 2,
@@ -1479,6 +1489,7 @@ std::vector<CommandSpec> command_definitions() {
   append(set_command_specs());
   append(hyperloglog_command_specs());
   append(zset_command_specs());
+  append(list_command_specs());
   return commands;
 }
 

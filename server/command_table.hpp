@@ -99,6 +99,8 @@ struct KeySpec {
   FindKeys find = FindKeys::kRange;
   int keynum_index = 0;
   int first_key = 0;
+
+  bool is_keynum() const { return find == FindKeys::kKeynum; }
 };
 
 // Who acquires the shard locks: the dispatcher (from the key specs) or the command itself
@@ -180,5 +182,6 @@ std::vector<CommandSpec> hash_command_specs();
 std::vector<CommandSpec> set_command_specs();
 std::vector<CommandSpec> hyperloglog_command_specs();
 std::vector<CommandSpec> zset_command_specs();
+std::vector<CommandSpec> list_command_specs();
 
 }  // namespace gorodis

@@ -81,6 +81,29 @@ void pfcount_command(CommandContext& ctx);
 void pfmerge_command(CommandContext& ctx);
 void pfdebug_command(CommandContext& ctx);
 void pfselftest_command(CommandContext& ctx);
+// list
+void lpush_command(CommandContext& ctx);
+void rpush_command(CommandContext& ctx);
+void lpushx_command(CommandContext& ctx);
+void rpushx_command(CommandContext& ctx);
+void lpop_command(CommandContext& ctx);
+void rpop_command(CommandContext& ctx);
+void llen_command(CommandContext& ctx);
+void lrange_command(CommandContext& ctx);
+void lindex_command(CommandContext& ctx);
+void lset_command(CommandContext& ctx);
+void linsert_command(CommandContext& ctx);
+void lrem_command(CommandContext& ctx);
+void ltrim_command(CommandContext& ctx);
+void lpos_command(CommandContext& ctx);
+void lmove_command(CommandContext& ctx);
+void rpoplpush_command(CommandContext& ctx);
+void lmpop_command(CommandContext& ctx);
+void blpop_command(CommandContext& ctx);
+void brpop_command(CommandContext& ctx);
+void blmove_command(CommandContext& ctx);
+void brpoplpush_command(CommandContext& ctx);
+void blmpop_command(CommandContext& ctx);
 
 // connection
 void ping_command(CommandContext& ctx);
@@ -100,6 +123,7 @@ void client_pause_command(CommandContext& ctx);
 void client_unpause_command(CommandContext& ctx);
 void client_no_evict_command(CommandContext& ctx);
 void client_reply_command(CommandContext& ctx);
+void client_unblock_command(CommandContext& ctx);
 void client_help_command(CommandContext& ctx);
 
 // server

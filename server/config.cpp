@@ -230,6 +230,10 @@ const std::vector<Param>& params() {
       number<&Settings::zset_max_listpack_value, 0, LONG_MAX, true>("zset-max-listpack-value",
                                                                     true),
       number<&Settings::zset_max_listpack_value, 0, LONG_MAX, true>("zset-max-ziplist-value", true),
+      // The alias first: CONFIG GET list-max-* lists it first, as Redis does.
+      number<&Settings::list_max_listpack_size, INT_MIN, INT_MAX>("list-max-ziplist-size", true),
+      number<&Settings::list_max_listpack_size, INT_MIN, INT_MAX>("list-max-listpack-size", true),
+      number<&Settings::list_compress_depth, 0, INT_MAX>("list-compress-depth", true),
   };
   return table;
 }

@@ -82,6 +82,10 @@ class Settings {
   // Sorted sets stay listpacks up to this many members of at most this many bytes.
   std::atomic<long long> zset_max_listpack_entries{128};
   std::atomic<long long> zset_max_listpack_value{64};
+  // Node bound of new lists (list-max-listpack-size, alias list-max-ziplist-size; see
+  // quicklist.hpp). Node compression is not implemented: list-compress-depth is only stored.
+  std::atomic<long long> list_max_listpack_size{-2};
+  std::atomic<long long> list_compress_depth{0};
 
   // Whether `password` is requirepass, compared in time independent of where they differ.
   bool password_matches(std::string_view password) const;

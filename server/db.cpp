@@ -18,10 +18,10 @@
 //   runs the queued commands with their locks already held; per-command locking is skipped
 //   while an EXEC holds the set. This gives EXEC the isolation Redis's single thread gives it.
 //
-// * Blocking commands (BLPOP & co., when lists arrive). A blocked client registers on a per-key
-//   wait list kept in the key's shard; a write that makes the key ready (under that shard's
-//   lock) marks it ready, and the woken goroutine re-runs the command under the shard lock, so
-//   a wakeup never races with the write that caused it.
+// * Blocking commands (BLPOP & co.). A blocked client registers on a per-key wait list kept in
+//   the key's shard; a write that creates the key (under that shard's lock) marks it ready, and
+//   after the write's locks are released the waiters are served under the shard lock, so a
+//   wakeup never races with the write that caused it (blocking.hpp).
 //
 // * Snapshots (BGSAVE). Starting a save marks every shard (holding every lock, so the marks
 //   are one point in time); the first holder of a marked shard's lock — the saver walking the
@@ -45,6 +45,7 @@
 #include <cstddef>
 #include <cstring>
 #include <functional>
+#include <utility>
 
 #include "util.hpp"
 
@@ -135,7 +136,9 @@ Entry& Db::insert(std::string_view key, std::size_t value_room) {
   const auto hash = static_cast<std::uint32_t>(hash_key(key));
   Shard& shard = *shards_[shard_index(hash)];
   ++shard.version;
-  return *shard.keys.insert(Entry::create(key, hash, value_room));
+  Entry& added = *shard.keys.insert(Entry::create(key, hash, value_room));
+  signal_if_blocked(shard, added.key);
+  return added;
 }
 
 Entry& Db::add(std::string_view key, Object value, std::int64_t now_ms) {
@@ -152,6 +155,7 @@ Entry& Db::set(std::string_view key, Object value, bool keep_ttl, std::int64_t n
   entry->store(std::move(value));
   if (!keep_ttl) remove_expire(*entry);
   mark_modified(*entry);
+  signal_if_blocked(*shards_[shard_index(entry->hash)], entry->key);
   return *entry;
 }
 
@@ -240,6 +244,9 @@ void Db::swap_contents(Db& other) {
     std::swap(mine.volatile_keys, theirs.volatile_keys);
     ++mine.version;
     ++theirs.version;
+    // Waiters stay with their database: the keys they wait on may exist now.
+    for (const auto& [key, waiters] : mine.blocked) note_ready(key);
+    for (const auto& [key, waiters] : theirs.blocked) other.note_ready(key);
   }
 }
 
@@ -253,6 +260,22 @@ void capture_pending_snapshot(Db& db, std::size_t shard) {
 
 ShardGuard::ShardGuard(Db& db, std::size_t shard) : lock_(db.shard(shard).mutex) {
   capture_pending_snapshot(db, shard);
+}
+
+void Db::signal_if_blocked(Shard& shard, std::string_view key) {
+  if (!shard.blocked.empty() && shard.blocked.contains(key)) note_ready(key);
+}
+
+void Db::note_ready(std::string_view key) {
+  std::lock_guard lock(ready_mutex_);
+  ready_.emplace_back(key);
+  has_ready_.store(true, std::memory_order_release);
+}
+
+std::vector<std::string> Db::take_ready() {
+  std::lock_guard lock(ready_mutex_);
+  has_ready_.store(false, std::memory_order_relaxed);
+  return std::exchange(ready_, {});
 }
 
 void ShardLocks::add_all(Db& db) {

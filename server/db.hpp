@@ -13,8 +13,12 @@
 // each other in a cycle.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <random>
@@ -92,6 +96,8 @@ inline Entry::Key::operator std::string_view() const {
 
 using KeyTable = HashTable<Entry>;
 
+struct BlockedClient;  // blocking.hpp
+
 // The lock guarding one shard: a goroutine waiting for a shard parks instead of blocking its
 // thread. Contended locking therefore REQUIRES running in a goroutine (inside goro::run).
 using ShardMutex = goro::Mutex;
@@ -120,6 +126,8 @@ struct Shard {
   // Keys deleted because their TTL passed, lazily or by active expiry (INFO expired_keys).
   std::uint64_t expired = 0;
   std::mt19937_64 rng{0x9e3779b97f4a7c15ULL};
+  // Clients blocked on keys of this shard (BLPOP & co.), oldest first; see blocking.hpp.
+  std::map<std::string, std::deque<BlockedClient*>, std::less<>> blocked;
 };
 
 class Db {
@@ -162,14 +170,26 @@ class Db {
   // Exchanges all contents with `other` (SWAPDB); caller holds every shard lock of both.
   void swap_contents(Db& other);
 
+  // Keys with blocked clients that a write created (blocking.hpp): add() and set() record them
+  // under the shard lock, serve_ready_keys() takes them once the writer's locks are released.
+  void note_ready(std::string_view key);
+  bool has_ready() const { return has_ready_.load(std::memory_order_acquire); }
+  std::vector<std::string> take_ready();
+
  private:
   void unindex_volatile(Shard& shard, Entry& entry);
   // Inserts a new entry for an absent key, with room for an inline value.
   Entry& insert(std::string_view key, std::size_t value_room);
+  // Records `key` as ready when clients wait on it.
+  void signal_if_blocked(Shard& shard, std::string_view key);
 
   int id_;
   unsigned shard_bits_;
   std::vector<std::unique_ptr<Shard>> shards_;
+  // Held only to append or swap out ready_ (never while taking a shard lock).
+  std::mutex ready_mutex_;
+  std::vector<std::string> ready_;
+  std::atomic<bool> has_ready_{false};
 };
 
 // Locks one shard (the shard's mutex is only ever locked through this or ShardLocks, which both

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <string>
 
+#include "blocking.hpp"
 #include "commands.hpp"
 #include "config.hpp"
 #include "goro/io.hpp"
@@ -82,6 +83,55 @@ void wait_while_paused(Server& server, std::span<const std::string_view> argv,
   }
 }
 
+// While a command of the client is blocked (blocking.hpp), a second goroutine keeps reading the
+// connection, as Redis keeps reading a blocked client's socket: end of stream or an error means
+// the client is gone (it then stops waiting); bytes read are kept for after the command.
+class BlockedWatch {
+ public:
+  BlockedWatch(goro::net::Conn& conn, goro::io::BufWriter& out) : conn_(conn), out_(out) {}
+
+  goro::Chan<goro::Unit> start() {
+    (void)out_.flush();  // replies of the commands before it in a pipeline
+    (void)conn_.set_read_deadline(goro::net::kNoDeadline);
+    gone_ = goro::Chan<goro::Unit>(0);
+    done_ = goro::Chan<goro::Unit>(0);
+    stopping_.store(false);
+    goro::go([this, conn = conn_, gone = gone_, done = done_]() mutable {
+      std::array<char, 4096> buffer;
+      for (;;) {
+        auto n = conn.read(buffer);
+        if (n) {
+          held_input_.append(buffer.data(), *n);
+          continue;
+        }
+        if (!stopping_.load()) gone.close();
+        done.close();
+        return;
+      }
+    });
+    return gone_;
+  }
+
+  // Stops the reader (an expired deadline interrupts its read) and waits for it.
+  void stop() {
+    stopping_.store(true);
+    (void)conn_.set_read_deadline(goro::net::Clock::now());
+    (void)done_.recv();
+    (void)conn_.set_read_deadline(goro::net::kNoDeadline);
+  }
+
+  // Input that arrived while blocked, handed over once.
+  std::string take_input() { return std::exchange(held_input_, {}); }
+
+ private:
+  goro::net::Conn& conn_;
+  goro::io::BufWriter& out_;
+  goro::Chan<goro::Unit> gone_;
+  goro::Chan<goro::Unit> done_;
+  std::atomic<bool> stopping_{false};
+  std::string held_input_;
+};
+
 // The read-execute-reply loop; returns when the connection is to be closed.
 void run_client(Server& server, ClientState& client, goro::net::Conn& conn) {
   Settings& settings = server.settings();
@@ -92,6 +142,12 @@ void run_client(Server& server, ClientState& client, goro::net::Conn& conn) {
   std::vector<std::string_view> argv;
   std::array<char, kReadChunk> chunk;
   bool deadline_set = false;
+  BlockedWatch watch(conn, out);
+  client.start_watch = [&] {
+    deadline_set = false;  // the watch clears the idle deadline; the loop sets it again
+    return watch.start();
+  };
+  client.stop_watch = [&] { watch.stop(); };
   for (;;) {
     const long long timeout = settings.timeout.load(std::memory_order_relaxed);
     if (timeout > 0) {
@@ -127,6 +183,7 @@ void run_client(Server& server, ClientState& client, goro::net::Conn& conn) {
       const ReplyMode mode = client.reply_mode;
       reply.set_protocol(client.protocol);
       server.execute(client, argv, reply);
+      if (std::string held = watch.take_input(); !held.empty()) parser.append(held);
       // Like Redis, a reply is dropped when replies are off once the command ran (so CLIENT
       // REPLY ON answers and OFF does not) or when this command is the one being skipped.
       const bool dropped = client.reply_mode == ReplyMode::kOff ||
@@ -198,7 +255,9 @@ void serve_client(Server& server, goro::net::Conn conn, const std::string& unix_
 
 // CLIENT LIST's flags, in Redis catClientInfoString's order, of the ones gorodis has.
 std::string client_flags(const ClientState& client) {
+  // Redis's letters in its order (catClientInfoString).
   std::string flags;
+  if (client.blocked) flags.push_back('b');
   if (client.unix_socket) flags.push_back('U');
   if (client.no_evict) flags.push_back('e');
   if (flags.empty()) flags.push_back('N');
@@ -510,6 +569,26 @@ void client_reply_command(CommandContext& ctx) {
   }
 }
 
+void client_unblock_command(CommandContext& ctx) {
+  bool as_error = false;
+  if (ctx.argc() > 4) {
+    ctx.reply.error(
+        "ERR unknown subcommand or wrong number of arguments for 'unblock'. Try CLIENT HELP.");
+    return;
+  }
+  if (ctx.argc() == 4) {
+    if (iequals(ctx.argv[3], "error")) {
+      as_error = true;
+    } else if (!iequals(ctx.argv[3], "timeout")) {
+      ctx.reply.error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+      return;
+    }
+  }
+  auto id = integer_argument(ctx, 2);
+  if (!id) return;
+  ctx.reply.integer(unblock_client(ctx.server, static_cast<std::uint64_t>(*id), as_error) ? 1 : 0);
+}
+
 void client_help_command(CommandContext& ctx) {
   reply_help(ctx, "CLIENT",
              {"GETNAME",
@@ -548,6 +627,8 @@ void client_help_command(CommandContext& ctx) {
               "    Control the replies sent to the current connection.",
               "SETNAME <name>",
               "    Assign the name <name> to the current connection.",
+              "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+              "    Unblock the specified blocked client.",
               "NO-EVICT (ON|OFF)",
               "    Protect current client connection from eviction."});
 }

@@ -23,6 +23,7 @@
 #include "lzf.hpp"
 #include "server.hpp"
 #include "t_hash.hpp"
+#include "t_list.hpp"
 #include "t_set.hpp"
 #include "t_zset.hpp"
 #include "util.hpp"
@@ -502,6 +503,19 @@ void save_zset(RdbWriter& writer, const ZsetValue& zset) {
   }
 }
 
+// Redis 7.0 writes every list as QUICKLIST_2: the node count, then per node its container kind
+// and its listpack as a string. gorodis nodes are never compressed (list-compress-depth is not
+// implemented) and never "plain" (Redis makes those only for elements over 1 GB).
+void save_list(RdbWriter& writer, const Quicklist& list) {
+  constexpr std::uint64_t kContainerPacked = 2;
+  writer.byte(kRdbTypeListQuicklist2);
+  writer.length(list.node_count());
+  for (const Listpack& node : list.nodes()) {
+    writer.length(kContainerPacked);
+    writer.string(node.serialized());
+  }
+}
+
 // Builds the value with the same writes a client would issue, so that the encoding follows the
 // current *-max-listpack-* settings, as Redis's loader converts oversized encodings.
 std::optional<Object> build_aggregate(RdbAggregate& aggregate, const Settings& settings) {
@@ -540,6 +554,14 @@ std::optional<Object> build_aggregate(RdbAggregate& aggregate, const Settings& s
       }
       return Object::composite(std::move(zset));
     }
+    case ObjectType::kList: {
+      // Node boundaries follow the current list-max-listpack-size (Redis keeps the loaded
+      // nodes as they are; both give the same nodes for a list saved under the same setting).
+      if (aggregate.members.empty()) return std::nullopt;
+      auto list = std::make_unique<ListValue>(list_fill(settings));
+      for (const std::string& element : aggregate.members) list->list.push_back(element);
+      return Object::composite(std::move(list));
+    }
     default:
       return std::nullopt;
   }
@@ -561,6 +583,9 @@ bool save_object(RdbWriter& writer, const Object& value) {
       return true;
     case ObjectType::kZset:
       save_zset(writer, value.as<ZsetValue>());
+      return true;
+    case ObjectType::kList:
+      save_list(writer, value.as<ListValue>().list);
       return true;
     default:
       return false;

@@ -10,6 +10,7 @@
 #include <cctype>
 #include <climits>
 
+#include "blocking.hpp"
 #include "config.hpp"
 #include "slowlog.hpp"
 #include "util.hpp"
@@ -133,6 +134,8 @@ void Server::execute(ClientState& client, std::span<const std::string_view> argv
     }
     command->handler(ctx);
   }
+  // Waiters on keys this command created are served now that its locks are released.
+  serve_ready_keys(*this);
   const std::int64_t duration_us = std::chrono::duration_cast<std::chrono::microseconds>(
                                        std::chrono::steady_clock::now() - started)
                                        .count();
@@ -143,6 +146,9 @@ void Server::execute(ClientState& client, std::span<const std::string_view> argv
     slowlog_->record(argv, start_us / 1000000, duration_us, client.addr, client.name,
                      static_cast<std::size_t>(settings_->slowlog_max_len.load()));
   }
+  // A blocking command that registered itself parks (outside the call's timing, as in Redis)
+  // until its reply is known.
+  if (client.blocked) wait_blocked(*this, client, reply);
 }
 
 std::optional<long long> integer_argument(CommandContext& ctx, std::size_t index,

@@ -33,12 +33,15 @@
 #include "command_table.hpp"
 #include "config.hpp"
 #include "db.hpp"
+#include "goro/chan.hpp"
 #include "goro/sync.hpp"
 #include "resp.hpp"
 #include "slowlog.hpp"
 #include "stats.hpp"
 
 namespace gorodis {
+
+struct BlockedClient;  // blocking.hpp
 
 struct ServerConfig {
   int databases = 16;
@@ -81,6 +84,17 @@ struct ClientState {
   // noticed and unregistered (Redis frees a killed client at once).
   std::atomic<bool> killed{false};
   mutable goro::Mutex info_mutex;
+
+  // Blocking commands (blocking.hpp). `blocked` is the registration while a command of this
+  // client waits (set and cleared by the owner under info_mutex; CLIENT UNBLOCK reads it under
+  // it). `no_blocking` makes blocking commands answer as if timed out (EXEC sets it).
+  std::shared_ptr<BlockedClient> blocked;
+  bool no_blocking = false;
+  // Set by the connection layer (empty for in-process clients): while a command is blocked,
+  // start_watch() flushes pending replies, watches the connection and returns a channel closed
+  // if it goes away; stop_watch() ends the watch, keeping any input read meanwhile.
+  std::function<goro::Chan<goro::Unit>()> start_watch;
+  std::function<void()> stop_watch;
 
   // Runs `change` (which modifies shared fields) under info_mutex.
   template <class F>

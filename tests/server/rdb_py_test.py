@@ -28,6 +28,12 @@ def fill(r):
     r.hset("small-hash", mapping={"f1": "v1", "f2": "2", "f3": LONG})
     r.hset("tiny-hash", mapping={"a": "1", "b": "-7"})
     r.hset("big-hash", mapping={"field%d" % i: "value%d" % i for i in range(600)})
+    r.sadd("int-set", 1, -5, 70000)
+    r.sadd("text-set", "a", "b", LONG)
+    r.zadd("small-zset", {"a": 1.5, "b": -2})
+    r.zadd("big-zset", {"m%d" % i: i / 3 for i in range(300)})
+    r.rpush("small-list", "x", "12", LONG)
+    r.rpush("big-list", *["element-%d" % i for i in range(5000)])  # several quicklist nodes
     r.select(3)
     r.set("other-db", "3")
     r.select(0)
@@ -47,7 +53,16 @@ def check(r, extra_keys=0):
     assert r.hgetall("tiny-hash") == {"a": "1", "b": "-7"}
     assert r.object("encoding", "tiny-hash") == "listpack"
     assert r.hgetall("big-hash") == {"field%d" % i: "value%d" % i for i in range(600)}
-    assert r.dbsize() == 10 + extra_keys
+    assert r.smembers("int-set") == {"1", "-5", "70000"}
+    assert r.object("encoding", "int-set") == "intset"
+    assert r.smembers("text-set") == {"a", "b", LONG}
+    assert r.zrange("small-zset", 0, -1, withscores=True) == [("b", -2.0), ("a", 1.5)]
+    assert r.object("encoding", "small-zset") == "listpack"
+    assert r.zrange("big-zset", 0, -1, withscores=True) == [("m%d" % i, i / 3) for i in range(300)]
+    assert r.object("encoding", "big-zset") == "skiplist"
+    assert r.lrange("small-list", 0, -1) == ["x", "12", LONG]
+    assert r.lrange("big-list", 0, -1) == ["element-%d" % i for i in range(5000)]
+    assert r.dbsize() == 16 + extra_keys
     r.select(3)
     assert r.get("other-db") == "3"
     r.select(0)
