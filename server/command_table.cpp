@@ -1453,7 +1453,7 @@ std::vector<CommandSpec> command_definitions() {
   auto append = [&commands](std::vector<CommandSpec> family) {
     for (CommandSpec& spec : family) commands.push_back(std::move(spec));
   };
-  (void)append;  // families are appended here: append(list_command_specs()); ...
+  append(pubsub_command_specs());
   return commands;
 }
 

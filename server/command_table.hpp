@@ -168,5 +168,6 @@ class CommandTable {
 };
 
 // The specs of each command family after part 1, one function per commands_<family>.cpp.
+std::vector<CommandSpec> pubsub_command_specs();
 
 }  // namespace gorodis

@@ -12,6 +12,7 @@
 // texts.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <mutex>
 #include <span>
@@ -42,6 +43,15 @@ class Guarded {
   T value_;
 };
 
+// One class of client-output-buffer-limit: a client is closed when its pending output exceeds
+// `hard` bytes, or `soft` bytes for more than `soft_seconds` (0: no such limit).
+struct OutputBufferLimit {
+  std::atomic<long long> hard;
+  std::atomic<long long> soft;
+  std::atomic<long long> soft_seconds;
+};
+enum ClientClass { kClientNormal = 0, kClientReplica = 1, kClientPubsub = 2 };
+
 class Settings {
  public:
   // Immutable once the server runs.
@@ -69,6 +79,12 @@ class Settings {
   Guarded<std::string> save;  // accepted for compatibility; persistence comes later
   std::atomic<bool> appendonly{false};
   std::atomic<long long> tcp_keepalive{300};
+  std::atomic<int> notify_keyspace_events{0};  // NotifyClass bits (pubsub.hpp)
+  std::array<OutputBufferLimit, 3> client_output_buffer_limit{{
+      {0, 0, 0},                                      // normal
+      {256LL * 1024 * 1024, 64LL * 1024 * 1024, 60},  // replica
+      {32LL * 1024 * 1024, 8LL * 1024 * 1024, 60},    // pubsub
+  }};
 
   // Whether `password` is requirepass, compared in time independent of where they differ.
   bool password_matches(std::string_view password) const;

@@ -65,8 +65,7 @@ Entry* Db::lookup(std::string_view key, std::int64_t now_ms) {
   Entry* entry = shard.keys.find(key, hash);
   if (entry == nullptr) return nullptr;
   if (is_expired(*entry, now_ms)) {
-    ++shard.expired;
-    remove(key);
+    remove_expired(key);
     return nullptr;
   }
   return entry;
@@ -80,7 +79,9 @@ Entry& Db::add(std::string key, Object value, std::int64_t now_ms) {
   entry->value = std::move(value);
   Shard& shard = *shards_[shard_index(entry->hash)];
   ++shard.version;
-  return *shard.keys.insert(std::move(entry));
+  Entry& added = *shard.keys.insert(std::move(entry));
+  if (events_ != nullptr) events_->key_added(*this, added.key);
+  return added;
 }
 
 Entry& Db::set(std::string_view key, Object value, bool keep_ttl, std::int64_t now_ms) {
@@ -102,6 +103,12 @@ bool Db::remove(std::string_view key) {
   ++shard.version;
   shard.keys.shrink_if_sparse();
   return true;
+}
+
+void Db::remove_expired(std::string_view key) {
+  ++shards_[shard_of(key)]->expired;
+  remove(key);
+  if (events_ != nullptr) events_->key_expired(*this, key);
 }
 
 void Db::unindex_volatile(Shard& shard, Entry& entry) {

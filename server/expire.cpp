@@ -181,8 +181,7 @@ ActiveExpireStats Server::active_expire_cycle(std::chrono::microseconds budget, 
       for (std::size_t i = 0; i < sampled && !shard.volatile_keys.empty(); ++i) {
         Entry* entry = shard.volatile_keys[shard.rng() % shard.volatile_keys.size()];
         if (db.is_expired(*entry, now_ms)) {
-          ++shard.expired;
-          db.remove(std::string(entry->key));
+          db.remove_expired(std::string(entry->key));
           ++expired;
         }
       }

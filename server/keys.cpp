@@ -246,7 +246,7 @@ void randomkey_command(CommandContext& ctx) {
     Shard& shard = db.shard(index);
     Entry* entry = shard.keys.random_entry(shard.rng);
     if (db.is_expired(*entry, ctx.now_ms)) {
-      db.remove(std::string(entry->key));
+      db.remove_expired(std::string(entry->key));
       continue;
     }
     ctx.reply.bulk(entry->key);

@@ -13,6 +13,7 @@
 #include "goro/runtime.hpp"
 #include "goro/time.hpp"
 #include "log.hpp"
+#include "pubsub.hpp"
 #include "util.hpp"
 
 namespace gorodis {
@@ -69,8 +70,56 @@ void wait_while_paused(Server& server, std::span<const std::string_view> argv,
   }
 }
 
+// How a connection ends: kGraceful after output that must still reach the client (QUIT's
+// reply, a protocol error), kAbort when the peer is gone or the connection was killed.
+enum class Ending { kGraceful, kAbort };
+
+// The goroutine that drains a subscriber's outbox to its socket (see pubsub.hpp): started
+// when the client first subscribes, stopped when the connection ends.
+class OutboxWriter {
+ public:
+  bool started() const { return started_; }
+  void start(Server& server, std::shared_ptr<PubSubClient> subscriber, goro::net::Conn conn) {
+    started_ = true;
+    done_.add(1);
+    goro::go([this, &server, subscriber = std::move(subscriber), conn]() mutable {
+      for (std::string batch; !(batch = subscriber->outbox.take()).empty();) {
+        if (!conn.write(std::span(batch.data(), batch.size()))) {
+          (void)conn.close();  // wakes the reader, which ends the connection
+          break;
+        }
+        server.stats().net_output_bytes.fetch_add(batch.size(), std::memory_order_relaxed);
+      }
+      done_.done();
+    });
+  }
+  // Closes the outbox (after writing what is queued, if `drain`) and waits for the goroutine.
+  void stop(PubSubClient& subscriber, bool drain) {
+    subscriber.outbox.close(drain);
+    if (started_) done_.wait();
+  }
+
+ private:
+  bool started_ = false;
+  goro::WaitGroup done_;
+};
+
+// Hands one command's reply (empty when dropped by CLIENT REPLY) to the outbox of a client that
+// has one, first switching the connection over to its writer goroutine: what `out` still
+// holds goes out before. Returns false if the connection failed.
+bool queue_to_outbox(Server& server, ClientState& client, goro::net::Conn& conn,
+                     goro::io::BufWriter& out, OutboxWriter& writer, std::string_view reply) {
+  if (!writer.started()) {
+    if (out.buffered() > 0 && !out.flush()) return false;
+    writer.start(server, client.pubsub, conn);
+  }
+  queue_reply(server, client, reply);
+  return true;
+}
+
 // The read-execute-reply loop; returns when the connection is to be closed.
-void run_client(Server& server, ClientState& client, goro::net::Conn& conn) {
+Ending run_client(Server& server, ClientState& client, goro::net::Conn& conn,
+                  OutboxWriter& writer) {
   Settings& settings = server.settings();
   ServerStats& stats = server.stats();
   ProtocolLimits limits;
@@ -83,7 +132,9 @@ void run_client(Server& server, ClientState& client, goro::net::Conn& conn) {
   std::array<char, kReadChunk> chunk;
   bool deadline_set = false;
   for (;;) {
-    const long long timeout = settings.timeout.load(std::memory_order_relaxed);
+    // Like Redis, subscribers are never closed for idleness.
+    const long long timeout =
+        has_subscriptions(client) ? 0 : settings.timeout.load(std::memory_order_relaxed);
     if (timeout > 0) {
       (void)conn.set_read_deadline(goro::net::Clock::now() + std::chrono::seconds(timeout));
       deadline_set = true;
@@ -96,7 +147,7 @@ void run_client(Server& server, ClientState& client, goro::net::Conn& conn) {
       if (n.error() == goro::net::Errc::timeout) {
         log(LogLevel::kVerbose, "Closing idle client");
       }
-      return;
+      return Ending::kAbort;
     }
     stats.net_input_bytes.fetch_add(*n, std::memory_order_relaxed);
     client.last_interaction_ms.store(now_ms(server), std::memory_order_relaxed);
@@ -114,9 +165,14 @@ void run_client(Server& server, ClientState& client, goro::net::Conn& conn) {
       // REPLY ON answers and OFF does not) or when this command is the one being skipped.
       const bool dropped = client.reply_mode == ReplyMode::kOff ||
                            (mode == ReplyMode::kSkip && client.reply_mode == ReplyMode::kSkip);
-      if (!dropped) {
+      if (client.pubsub != nullptr) {
+        if (!queue_to_outbox(server, client, conn, out, writer,
+                             dropped ? std::string_view{} : reply.buffer())) {
+          return Ending::kAbort;
+        }
+      } else if (!dropped) {
         written += reply.buffer().size();
-        if (!out.write_string(reply.buffer())) return;
+        if (!out.write_string(reply.buffer())) return Ending::kAbort;
       }
       reply.buffer().clear();
       if (client.reply_mode == ReplyMode::kSkipNext) {
@@ -126,7 +182,7 @@ void run_client(Server& server, ClientState& client, goro::net::Conn& conn) {
       }
       if (client.close_after_reply) {
         (void)out.flush();
-        return;
+        return Ending::kGraceful;
       }
     }
     client.query_buffer_bytes.store(parser.pending_bytes(), std::memory_order_relaxed);
@@ -136,14 +192,18 @@ void run_client(Server& server, ClientState& client, goro::net::Conn& conn) {
                                   (error.empty() ? std::string("query buffer limit")
                                                  : error.substr(1, error.size() - 3)) +
                                   ") from client: " + describe(client));
-      written += error.size();
-      (void)out.write_string(error);
-      (void)out.flush();
+      if (client.pubsub != nullptr) {
+        (void)queue_to_outbox(server, client, conn, out, writer, error);
+      } else {
+        written += error.size();
+        (void)out.write_string(error);
+        (void)out.flush();
+      }
       stats.net_output_bytes.fetch_add(written, std::memory_order_relaxed);
-      return;
+      return Ending::kGraceful;
     }
     stats.net_output_bytes.fetch_add(written, std::memory_order_relaxed);
-    if (out.buffered() > 0 && !out.flush()) return;
+    if (out.buffered() > 0 && !out.flush()) return Ending::kAbort;
   }
 }
 
@@ -168,7 +228,14 @@ void serve_client(Server& server, goro::net::Conn conn, const std::string& unix_
     refuse(conn, kProtectedModeReply);
   } else {
     log(LogLevel::kVerbose, "Accepted " + client.addr);
-    run_client(server, client, conn);
+    OutboxWriter writer;
+    const Ending ending = run_client(server, client, conn, writer);
+    // Leave the registries before the ClientState goes away: publishers reach it only there.
+    unsubscribe_all(server, client);
+    if (client.pubsub != nullptr) {
+      if (ending == Ending::kAbort) (void)conn.close();  // unblocks a writer stuck in write
+      writer.stop(*client.pubsub, ending == Ending::kGraceful);
+    }
     (void)conn.close();
   }
   server.clients().remove(client);
@@ -188,12 +255,23 @@ std::string client_line(Server& server, ClientState& client) {
   line.append(" age=").append(std::to_string((now - client.created_ms) / 1000));
   line.append(" idle=").append(
       std::to_string((now - client.last_interaction_ms.load(std::memory_order_relaxed)) / 1000));
-  line.append(" flags=").append(client.no_evict ? "e" : "N");
+  const PubSubClient* subscriber = client.pubsub.get();
+  auto count = [subscriber](const std::atomic<std::size_t> PubSubClient::*member) {
+    return std::to_string(subscriber != nullptr ? (subscriber->*member).load() : 0);
+  };
+  const std::size_t omem = subscriber != nullptr ? subscriber->outbox.pending_bytes() : 0;
+  std::string flags = has_subscriptions(client) ? "P" : "";
+  if (client.no_evict) flags.push_back('e');
+  line.append(" flags=").append(flags.empty() ? "N" : flags);
   line.append(" db=").append(std::to_string(client.db_index));
-  line.append(" sub=0 psub=0 ssub=0 multi=-1 qbuf=").append(std::to_string(qbuf));
+  line.append(" sub=").append(count(&PubSubClient::channel_count));
+  line.append(" psub=").append(count(&PubSubClient::pattern_count));
+  line.append(" ssub=").append(count(&PubSubClient::shard_channel_count));
+  line.append(" multi=-1 qbuf=").append(std::to_string(qbuf));
   line.append(" qbuf-free=0 argv-mem=0 multi-mem=0 rbs=").append(std::to_string(kReadChunk));
-  line.append(" rbp=0 obl=0 oll=0 omem=0 tot-mem=")
-      .append(std::to_string(kReadChunk + kWriteBuffer + qbuf));
+  line.append(" rbp=0 obl=0 oll=").append(omem > 0 ? "1" : "0");
+  line.append(" omem=").append(std::to_string(omem));
+  line.append(" tot-mem=").append(std::to_string(kReadChunk + kWriteBuffer + qbuf + omem));
   line.append(" events=r cmd=").append(last != nullptr ? last->full_name : "NULL");
   line.append(" user=default redir=-1 resp=").append(std::to_string(client.protocol));
   line.append("\n");
@@ -258,6 +336,7 @@ void quit_command(CommandContext& ctx) {
 }
 
 void reset_command(CommandContext& ctx) {
+  unsubscribe_all(ctx.server, ctx.client);
   ctx.client.update([&] {
     ctx.client.db_index = 0;
     ctx.client.protocol = 2;

@@ -11,6 +11,7 @@
 #include <climits>
 
 #include "config.hpp"
+#include "pubsub.hpp"
 #include "slowlog.hpp"
 #include "util.hpp"
 
@@ -29,10 +30,12 @@ Server::Server(ServerConfig config, UnixMicrosClock clock, std::unique_ptr<Setti
       expire_cursors_(static_cast<std::size_t>(config.databases) << config.shard_bits),
       stats_(CommandTable::instance().all().size()),
       slowlog_(std::make_unique<Slowlog>()),
-      start_time_us_(clock_()) {
+      start_time_us_(clock_()),
+      pubsub_(std::make_unique<PubSub>(*this)) {
   dbs_.reserve(static_cast<std::size_t>(config_.databases));
   for (int i = 0; i < config_.databases; ++i) {
     dbs_.push_back(std::make_unique<Db>(i, config_.shard_bits));
+    dbs_.back()->set_event_sink(pubsub_.get());
   }
 }
 
@@ -125,6 +128,13 @@ void Server::execute(ClientState& client, std::span<const std::string_view> argv
   if (!command->arity_ok(argv.size()) || (!client.authenticated && !(command->flags & kNoAuth))) {
     reply.error(command->arity_ok(argv.size()) ? errors::kNoAuth
                                                : arity_error_message(command->full_name));
+    stats.rejected.fetch_add(1, std::memory_order_relaxed);
+    stats_.error_replies.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  if (client.pubsub != nullptr && in_resp2_pubsub_mode(client) &&
+      !allowed_in_pubsub_mode(*command)) {
+    reply.error(pubsub_mode_error(command->full_name));
     stats.rejected.fetch_add(1, std::memory_order_relaxed);
     stats_.error_replies.fetch_add(1, std::memory_order_relaxed);
     return;

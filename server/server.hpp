@@ -39,6 +39,9 @@
 
 namespace gorodis {
 
+class PubSub;
+struct PubSubClient;
+
 struct ServerConfig {
   int databases = 16;
   unsigned shard_bits = 4;      // 16 shards per database
@@ -78,6 +81,9 @@ struct ClientState {
   // Set by CLIENT KILL: the client is gone for CLIENT LIST/KILL even before its goroutine has
   // noticed and unregistered (Redis frees a killed client at once).
   std::atomic<bool> killed{false};
+  // Subscriptions and outbox (pubsub.hpp), created by the first (P|S)SUBSCRIBE under
+  // info_mutex; from then on all the connection's output goes through the outbox.
+  std::shared_ptr<PubSubClient> pubsub;
   mutable goro::Mutex info_mutex;
 
   // Runs `change` (which modifies shared fields) under info_mutex.
@@ -177,6 +183,7 @@ class Server {
   ClientRegistry& clients() { return clients_; }
   Slowlog& slowlog() { return *slowlog_; }
   PauseState& pause() { return pause_; }
+  PubSub& pubsub() { return *pubsub_; }
   std::int64_t start_time_us() const { return start_time_us_; }
 
  private:
@@ -192,6 +199,7 @@ class Server {
   std::unique_ptr<Slowlog> slowlog_;
   PauseState pause_;
   std::int64_t start_time_us_;
+  std::unique_ptr<PubSub> pubsub_;
 };
 
 // What a handler sees.

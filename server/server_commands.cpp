@@ -10,6 +10,7 @@
 #include <climits>
 
 #include "commands.hpp"
+#include "pubsub.hpp"
 #include "server.hpp"
 #include "util.hpp"
 
@@ -104,6 +105,11 @@ void reply_help(CommandContext& ctx, std::string_view container,
 void ping_command(CommandContext& ctx) {
   if (ctx.argc() > 2) {
     reply_arity_error(ctx);
+  } else if (in_resp2_pubsub_mode(ctx.client)) {
+    // A RESP2 subscriber can only parse arrays, so PING answers like a message would.
+    ctx.reply.array_header(2);
+    ctx.reply.bulk("pong");
+    ctx.reply.bulk(ctx.argc() == 2 ? ctx.argv[1] : "");
   } else if (ctx.argc() == 2) {
     ctx.reply.bulk(ctx.argv[1]);
   } else {
