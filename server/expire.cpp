@@ -11,6 +11,7 @@
 #include <climits>
 
 #include "commands.hpp"
+#include "pubsub.hpp"
 #include "server.hpp"
 #include "util.hpp"
 
@@ -90,8 +91,10 @@ void expire_generic(CommandContext& ctx, std::int64_t base_ms, bool seconds) {
   }
   if (when <= ctx.now_ms) {
     ctx.db().remove(ctx.argv[1]);
+    notify_keyspace_event(ctx, kNotifyGeneric, "del", ctx.argv[1]);
   } else {
     ctx.db().set_expire(*entry, when);
+    notify_keyspace_event(ctx, kNotifyGeneric, "expire", ctx.argv[1]);
   }
   ctx.reply.integer(1);
 }
@@ -152,7 +155,9 @@ void pexpiretime_command(CommandContext& ctx) {
 
 void persist_command(CommandContext& ctx) {
   Entry* entry = lookup_key(ctx, ctx.argv[1]);
-  ctx.reply.integer(entry != nullptr && ctx.db().remove_expire(*entry) ? 1 : 0);
+  const bool persisted = entry != nullptr && ctx.db().remove_expire(*entry);
+  if (persisted) notify_keyspace_event(ctx, kNotifyGeneric, "persist", ctx.argv[1]);
+  ctx.reply.integer(persisted ? 1 : 0);
 }
 
 ActiveExpireStats Server::active_expire_cycle(std::chrono::microseconds budget, std::size_t group,
