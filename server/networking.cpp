@@ -356,18 +356,36 @@ void client_info_command(CommandContext& ctx) {
   ctx.reply.verbatim("txt", client_line(ctx.server, ctx.client));
 }
 
+// CLIENT LIST/KILL TYPE: gorodis's clients are normal or pubsub (no masters, no replicas).
+enum class TypeFilter { kAny, kNormal, kPubsub, kNone };
+
+// Parses a TYPE value; nullopt after replying Redis's error.
+std::optional<TypeFilter> type_filter(CommandContext& ctx, std::string_view type) {
+  if (iequals(type, "normal")) return TypeFilter::kNormal;
+  if (iequals(type, "pubsub")) return TypeFilter::kPubsub;
+  if (iequals(type, "master") || iequals(type, "replica") || iequals(type, "slave")) {
+    return TypeFilter::kNone;
+  }
+  ctx.reply.error("ERR Unknown client type '" + std::string(type) + "'");
+  return std::nullopt;
+}
+
+bool type_matches(TypeFilter filter, ClientState& client) {
+  if (filter == TypeFilter::kAny || filter == TypeFilter::kNone) {
+    return filter == TypeFilter::kAny;
+  }
+  std::lock_guard lock(client.info_mutex);  // client.pubsub is set under it
+  return has_subscriptions(client) == (filter == TypeFilter::kPubsub);
+}
+
 void client_list_command(CommandContext& ctx) {
   std::vector<std::uint64_t> ids;
-  bool normal_only = true;
+  TypeFilter filter = TypeFilter::kAny;
   for (std::size_t j = 2; j < ctx.argc(); ++j) {
     if (iequals(ctx.argv[j], "type") && j + 1 < ctx.argc() && ids.empty()) {
-      std::string_view type = ctx.argv[++j];
-      if (!iequals(type, "normal") && !iequals(type, "master") && !iequals(type, "replica") &&
-          !iequals(type, "slave") && !iequals(type, "pubsub")) {
-        ctx.reply.error("ERR Unknown client type '" + std::string(type) + "'");
-        return;
-      }
-      normal_only = iequals(type, "normal");
+      auto parsed = type_filter(ctx, ctx.argv[++j]);
+      if (!parsed) return;
+      filter = *parsed;
     } else if (iequals(ctx.argv[j], "id") && j + 1 < ctx.argc()) {
       for (++j; j < ctx.argc(); ++j) {
         auto id = parse_int64(ctx.argv[j]);
@@ -383,14 +401,12 @@ void client_list_command(CommandContext& ctx) {
     }
   }
   std::string lines;
-  if (normal_only) {
-    ctx.server.clients().for_each([&](ClientState& client) {
-      if (!client.killed.load(std::memory_order_relaxed) &&
-          (ids.empty() || std::find(ids.begin(), ids.end(), client.id) != ids.end())) {
-        lines += client_line(ctx.server, client);
-      }
-    });
-  }
+  ctx.server.clients().for_each([&](ClientState& client) {
+    if (!client.killed.load(std::memory_order_relaxed) && type_matches(filter, client) &&
+        (ids.empty() || std::find(ids.begin(), ids.end(), client.id) != ids.end())) {
+      lines += client_line(ctx.server, client);
+    }
+  });
   ctx.reply.verbatim("txt", lines);
 }
 
@@ -399,7 +415,7 @@ void client_kill_command(CommandContext& ctx) {
   std::optional<std::uint64_t> id;
   std::optional<std::string_view> addr;
   std::optional<std::string_view> laddr;
-  bool normal_type = true;
+  TypeFilter filter = TypeFilter::kAny;
   bool skip_me = true;
   long long max_age = 0;
   const bool old_form = ctx.argc() == 3;
@@ -421,12 +437,9 @@ void client_kill_command(CommandContext& ctx) {
       }
       id = static_cast<std::uint64_t>(*parsed);
     } else if (iequals(option, "type")) {
-      if (!iequals(value, "normal") && !iequals(value, "master") && !iequals(value, "replica") &&
-          !iequals(value, "slave") && !iequals(value, "pubsub")) {
-        ctx.reply.error("ERR Unknown client type '" + std::string(value) + "'");
-        return;
-      }
-      normal_type = iequals(value, "normal");
+      auto parsed = type_filter(ctx, value);
+      if (!parsed) return;
+      filter = *parsed;
     } else if (iequals(option, "addr")) {
       addr = value;
     } else if (iequals(option, "laddr")) {
@@ -456,23 +469,21 @@ void client_kill_command(CommandContext& ctx) {
   }
   const std::int64_t now = now_ms(ctx.server);
   long long killed = 0;
-  if (normal_type) {
-    ctx.server.clients().for_each([&](ClientState& client) {
-      if (client.killed.load(std::memory_order_relaxed) || (id && client.id != *id) ||
-          (addr && client.addr != *addr) || (laddr && client.laddr != *laddr) ||
-          (skip_me && &client == &ctx.client) ||
-          (max_age > 0 && (now - client.created_ms) / 1000 < max_age)) {
-        return;
-      }
-      if (&client == &ctx.client) {
-        ctx.client.close_after_reply = true;
-      } else if (client.kill) {
-        client.killed.store(true, std::memory_order_relaxed);
-        client.kill();
-      }
-      ++killed;
-    });
-  }
+  ctx.server.clients().for_each([&](ClientState& client) {
+    if (client.killed.load(std::memory_order_relaxed) || !type_matches(filter, client) ||
+        (id && client.id != *id) || (addr && client.addr != *addr) ||
+        (laddr && client.laddr != *laddr) || (skip_me && &client == &ctx.client) ||
+        (max_age > 0 && (now - client.created_ms) / 1000 < max_age)) {
+      return;
+    }
+    if (&client == &ctx.client) {
+      ctx.client.close_after_reply = true;
+    } else if (client.kill) {
+      client.killed.store(true, std::memory_order_relaxed);
+      client.kill();
+    }
+    ++killed;
+  });
   if (old_form) {
     if (killed == 0) {
       ctx.reply.error("ERR No such client");
