@@ -140,7 +140,7 @@ void getbit_command(CommandContext& ctx) {
   auto offset = bit_offset_argument(ctx, 2);
   if (!offset) return;
   bool wrong_type;
-  Entry* entry = lookup_string(ctx, ctx.argv[1], wrong_type);
+  Entry* entry = lookup_string_read(ctx, ctx.argv[1], wrong_type);
   if (wrong_type) return;
   if (entry == nullptr) {
     ctx.reply.integer(0);
@@ -152,7 +152,7 @@ void getbit_command(CommandContext& ctx) {
 
 void bitcount_command(CommandContext& ctx) {
   bool wrong_type;
-  Entry* entry = lookup_string(ctx, ctx.argv[1], wrong_type);
+  Entry* entry = lookup_string_read(ctx, ctx.argv[1], wrong_type);
   if (wrong_type) return;
   if (entry == nullptr) {
     ctx.reply.integer(0);
@@ -189,7 +189,7 @@ void bitpos_command(CommandContext& ctx) {
     return;
   }
   bool wrong_type;
-  Entry* entry = lookup_string(ctx, ctx.argv[1], wrong_type);
+  Entry* entry = lookup_string_read(ctx, ctx.argv[1], wrong_type);
   if (wrong_type) return;
   if (entry == nullptr) {
     // A missing key is an infinite run of zeros.
@@ -252,7 +252,7 @@ void bitop_command(CommandContext& ctx) {
   std::size_t max_length = 0;
   for (std::size_t i = 3; i < ctx.argc(); ++i) {
     bool wrong_type;
-    Entry* entry = lookup_string(ctx, ctx.argv[i], wrong_type);
+    Entry* entry = lookup_string_read(ctx, ctx.argv[i], wrong_type);
     if (wrong_type) return;
     sources.push_back(entry == nullptr ? std::string() : entry->value.to_string());
     max_length = std::max(max_length, sources.back().size());
@@ -430,7 +430,7 @@ void bitfield_generic(CommandContext& ctx, bool read_only_command) {
   Entry* entry;
   if (!writes) {
     bool wrong_type;
-    entry = lookup_string(ctx, ctx.argv[1], wrong_type);
+    entry = lookup_string_read(ctx, ctx.argv[1], wrong_type);
     if (wrong_type) return;
   } else {
     if (read_only_command) {

@@ -240,7 +240,7 @@ LoadedPayload load_payload(std::string_view payload) {
 }
 
 void dump_command(CommandContext& ctx) {
-  Entry* entry = lookup_key(ctx, ctx.argv[1]);
+  Entry* entry = lookup_key_read(ctx, ctx.argv[1]);
   if (entry == nullptr) {
     ctx.reply.null();
     return;

@@ -105,6 +105,7 @@ enum class TtlOutput { kRelativeSeconds, kRelativeMillis, kAbsoluteSeconds, kAbs
 void ttl_generic(CommandContext& ctx, TtlOutput output) {
   Entry* entry = ctx.db().lookup(ctx.argv[1], ctx.now_ms);
   if (entry == nullptr) {
+    notify_key_miss(ctx, ctx.argv[1]);
     ctx.reply.integer(-2);
     return;
   }

@@ -94,7 +94,7 @@ void transfer_key(CommandContext& ctx, std::string_view key, int target_id,
   locks.add_key(source, key);
   locks.add_key(target, target_key);
   locks.lock();
-  Entry* entry = keep_source ? lookup_key(ctx, key) : source.lookup(key, ctx.now_ms);
+  Entry* entry = keep_source ? lookup_key_read(ctx, key) : source.lookup(key, ctx.now_ms);
   if (entry == nullptr) {
     ctx.reply.integer(0);
     return;
@@ -130,7 +130,11 @@ void unlink_command(CommandContext& ctx) {
 void exists_command(CommandContext& ctx) {
   long long found = 0;
   for (std::size_t i = 1; i < ctx.argc(); ++i) {
-    if (ctx.db().lookup(ctx.argv[i], ctx.now_ms) != nullptr) ++found;
+    if (ctx.db().lookup(ctx.argv[i], ctx.now_ms) != nullptr) {
+      ++found;
+    } else {
+      notify_key_miss(ctx, ctx.argv[i]);
+    }
   }
   ctx.reply.integer(found);
 }
@@ -138,13 +142,14 @@ void exists_command(CommandContext& ctx) {
 void touch_command(CommandContext& ctx) {
   long long found = 0;
   for (std::size_t i = 1; i < ctx.argc(); ++i) {
-    if (lookup_key(ctx, ctx.argv[i]) != nullptr) ++found;
+    if (lookup_key_read(ctx, ctx.argv[i]) != nullptr) ++found;
   }
   ctx.reply.integer(found);
 }
 
 void type_command(CommandContext& ctx) {
   Entry* entry = ctx.db().lookup(ctx.argv[1], ctx.now_ms);
+  if (entry == nullptr) notify_key_miss(ctx, ctx.argv[1]);
   ctx.reply.simple_string(entry == nullptr ? "none" : Object::type_name(entry->value.type()));
 }
 

@@ -104,6 +104,11 @@ inline void notify_keyspace_event(CommandContext& ctx, int type, std::string_vie
   notify_keyspace_event(ctx.server, type, event, key, ctx.client.db_index);
 }
 
+// Redis's "keymiss" event: a command that only reads `key` found nothing.
+inline void notify_key_miss(CommandContext& ctx, std::string_view key) {
+  notify_keyspace_event(ctx, kNotifyKeyMiss, "keymiss", key);
+}
+
 // Bytes waiting to be written to one client's socket, filled by any goroutine and drained by
 // the client's writer goroutine (or a test).
 class Outbox {

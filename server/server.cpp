@@ -219,6 +219,18 @@ Entry* lookup_string(CommandContext& ctx, std::string_view key, bool& wrong_type
   return entry;
 }
 
+Entry* lookup_key_read(CommandContext& ctx, std::string_view key) {
+  Entry* entry = lookup_key(ctx, key);
+  if (entry == nullptr) notify_key_miss(ctx, key);
+  return entry;
+}
+
+Entry* lookup_string_read(CommandContext& ctx, std::string_view key, bool& wrong_type) {
+  Entry* entry = lookup_string(ctx, key, wrong_type);
+  if (entry == nullptr && !wrong_type) notify_key_miss(ctx, key);
+  return entry;
+}
+
 bool check_string_length(CommandContext& ctx, long long size, long long append) {
   long long total = static_cast<long long>(static_cast<unsigned long long>(size) +
                                            static_cast<unsigned long long>(append));

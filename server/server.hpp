@@ -269,6 +269,10 @@ Entry* lookup_key(CommandContext& ctx, std::string_view key);
 // Looks up a string value for reading. Returns nullptr when missing (no reply written) and
 // sets `wrong_type` (after replying WRONGTYPE) when the key holds another type.
 Entry* lookup_string(CommandContext& ctx, std::string_view key, bool& wrong_type);
+// The same for commands that only read the key (Redis lookupKeyRead): a missing key also
+// raises the "keymiss" keyspace event.
+Entry* lookup_key_read(CommandContext& ctx, std::string_view key);
+Entry* lookup_string_read(CommandContext& ctx, std::string_view key, bool& wrong_type);
 // Redis checkStringLength: replies and returns false when size + append exceeds
 // proto-max-bulk-len.
 bool check_string_length(CommandContext& ctx, long long size, long long append);

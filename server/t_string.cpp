@@ -116,7 +116,7 @@ std::optional<std::int64_t> option_expire_at_ms(CommandContext& ctx, const Strin
 // Redis getGenericCommand: replies with the value or null; false after a WRONGTYPE reply.
 bool reply_string_value(CommandContext& ctx, std::string_view key) {
   bool wrong_type;
-  Entry* entry = lookup_string(ctx, key, wrong_type);
+  Entry* entry = lookup_string_read(ctx, key, wrong_type);
   if (wrong_type) return false;
   if (entry == nullptr) {
     ctx.reply.null();
@@ -237,7 +237,7 @@ void getex_command(CommandContext& ctx) {
     if (!when) return;
   }
   bool wrong_type;
-  Entry* entry = lookup_string(ctx, ctx.argv[1], wrong_type);
+  Entry* entry = lookup_string_read(ctx, ctx.argv[1], wrong_type);
   if (wrong_type) return;
   if (entry == nullptr) {
     ctx.reply.null();
@@ -258,7 +258,7 @@ void getex_command(CommandContext& ctx) {
 
 void getdel_command(CommandContext& ctx) {
   bool wrong_type;
-  Entry* entry = lookup_string(ctx, ctx.argv[1], wrong_type);
+  Entry* entry = lookup_string_read(ctx, ctx.argv[1], wrong_type);
   if (wrong_type) return;
   if (entry == nullptr) {
     ctx.reply.null();
@@ -273,7 +273,7 @@ void getdel_command(CommandContext& ctx) {
 void mget_command(CommandContext& ctx) {
   ctx.reply.array_header(ctx.argc() - 1);
   for (std::size_t i = 1; i < ctx.argc(); ++i) {
-    Entry* entry = lookup_key(ctx, ctx.argv[i]);
+    Entry* entry = lookup_key_read(ctx, ctx.argv[i]);
     if (entry == nullptr || entry->value.type() != ObjectType::kString) {
       ctx.reply.null();
     } else {
@@ -398,7 +398,7 @@ void append_command(CommandContext& ctx) {
 
 void strlen_command(CommandContext& ctx) {
   bool wrong_type;
-  Entry* entry = lookup_string(ctx, ctx.argv[1], wrong_type);
+  Entry* entry = lookup_string_read(ctx, ctx.argv[1], wrong_type);
   if (wrong_type) return;
   ctx.reply.integer(entry == nullptr ? 0 : static_cast<long long>(entry->value.string_length()));
 }
@@ -409,7 +409,7 @@ void getrange_command(CommandContext& ctx) {
   auto end = integer_argument(ctx, 3);
   if (!end) return;
   bool wrong_type;
-  Entry* entry = lookup_string(ctx, ctx.argv[1], wrong_type);
+  Entry* entry = lookup_string_read(ctx, ctx.argv[1], wrong_type);
   if (wrong_type) return;
   if (entry == nullptr) {
     ctx.reply.bulk("");
@@ -477,8 +477,8 @@ void setrange_command(CommandContext& ctx) {
 }
 
 void lcs_command(CommandContext& ctx) {
-  Entry* first = lookup_key(ctx, ctx.argv[1]);
-  Entry* second = lookup_key(ctx, ctx.argv[2]);
+  Entry* first = lookup_key_read(ctx, ctx.argv[1]);
+  Entry* second = lookup_key_read(ctx, ctx.argv[2]);
   if ((first != nullptr && first->value.type() != ObjectType::kString) ||
       (second != nullptr && second->value.type() != ObjectType::kString)) {
     ctx.reply.error("ERR The specified keys must contain string values");

@@ -575,6 +575,115 @@ const Step kConfigSession[] = {
      "pubsub 33554432 8388608 60\r\n"},
 };
 
+const Step kKeyMissSession[] = {
+    {'B', {"config", "set", "notify-keyspace-events", "Em"}, "+OK\r\n"},
+    {'S',
+     {"psubscribe", "__keyevent@*"},
+     "*3\r\n$10\r\npsubscribe\r\n$12\r\n__keyevent@*\r\n:1\r\n"},
+    {'B', {"set", "str", "v"}, "+OK\r\n"},
+    {'S', {}, ""},
+    {'B', {"get", "nokey"}, "$-1\r\n"},
+    {'S',
+     {},
+     "*4\r\n$8\r\npmessage\r\n$12\r\n__keyevent@*\r\n$22\r\n__keyevent@0__:keymiss\r\n$"
+     "5\r\nnokey\r\n"},
+    {'B', {"exists", "nokey", "str"}, ":1\r\n"},
+    {'S',
+     {},
+     "*4\r\n$8\r\npmessage\r\n$12\r\n__keyevent@*\r\n$22\r\n__keyevent@0__:keymiss\r\n$"
+     "5\r\nnokey\r\n"},
+    {'B', {"getdel", "nokey"}, "$-1\r\n"},
+    {'S',
+     {},
+     "*4\r\n$8\r\npmessage\r\n$12\r\n__keyevent@*\r\n$22\r\n__keyevent@0__:keymiss\r\n$"
+     "5\r\nnokey\r\n"},
+    {'B', {"strlen", "nokey"}, ":0\r\n"},
+    {'S',
+     {},
+     "*4\r\n$8\r\npmessage\r\n$12\r\n__keyevent@*\r\n$22\r\n__keyevent@0__:keymiss\r\n$"
+     "5\r\nnokey\r\n"},
+    {'B', {"set", "nokey", "1", "get"}, "$-1\r\n"},
+    {'S',
+     {},
+     "*4\r\n$8\r\npmessage\r\n$12\r\n__keyevent@*\r\n$22\r\n__keyevent@0__:keymiss\r\n$"
+     "5\r\nnokey\r\n"},
+    {'B', {"incr", "nokey2"}, ":1\r\n"},
+    {'S', {}, ""},
+    {'B', {"type", "nokey3"}, "+none\r\n"},
+    {'S',
+     {},
+     "*4\r\n$8\r\npmessage\r\n$12\r\n__keyevent@*\r\n$22\r\n__keyevent@0__:keymiss\r\n$"
+     "6\r\nnokey3\r\n"},
+    {'B', {"ttl", "nokey4"}, ":-2\r\n"},
+    {'S',
+     {},
+     "*4\r\n$8\r\npmessage\r\n$12\r\n__keyevent@*\r\n$22\r\n__keyevent@0__:keymiss\r\n$"
+     "6\r\nnokey4\r\n"},
+    {'B', {"mget", "m1", "str", "m2"}, "*3\r\n$-1\r\n$1\r\nv\r\n$-1\r\n"},
+    {'S',
+     {},
+     "*4\r\n$8\r\npmessage\r\n$12\r\n__keyevent@*\r\n$22\r\n__keyevent@0__:keymiss\r\n$2\r\nm1\r\n*"
+     "4\r\n$8\r\npmessage\r\n$12\r\n__keyevent@*\r\n$22\r\n__keyevent@0__:keymiss\r\n$2\r\nm2\r\n"},
+    {'B', {"getrange", "zz", "0", "1"}, "$0\r\n\r\n"},
+    {'S',
+     {},
+     "*4\r\n$8\r\npmessage\r\n$12\r\n__keyevent@*\r\n$22\r\n__keyevent@0__:keymiss\r\n$"
+     "2\r\nzz\r\n"},
+    {'B', {"append", "zz", "1"}, ":1\r\n"},
+    {'S', {}, ""},
+    {'B', {"object", "encoding", "qq"}, "$-1\r\n"},
+    {'S', {}, ""},
+    {'B', {"dump", "qq"}, "$-1\r\n"},
+    {'S',
+     {},
+     "*4\r\n$8\r\npmessage\r\n$12\r\n__keyevent@*\r\n$22\r\n__keyevent@0__:keymiss\r\n$"
+     "2\r\nqq\r\n"},
+    {'B', {"touch", "qq", "str"}, ":1\r\n"},
+    {'S',
+     {},
+     "*4\r\n$8\r\npmessage\r\n$12\r\n__keyevent@*\r\n$22\r\n__keyevent@0__:keymiss\r\n$"
+     "2\r\nqq\r\n"},
+    {'B', {"lcs", "q1", "q2"}, "$0\r\n\r\n"},
+    {'S',
+     {},
+     "*4\r\n$8\r\npmessage\r\n$12\r\n__keyevent@*\r\n$22\r\n__keyevent@0__:keymiss\r\n$2\r\nq1\r\n*"
+     "4\r\n$8\r\npmessage\r\n$12\r\n__keyevent@*\r\n$22\r\n__keyevent@0__:keymiss\r\n$2\r\nq2\r\n"},
+    {'B', {"bitcount", "q"}, ":0\r\n"},
+    {'S',
+     {},
+     "*4\r\n$8\r\npmessage\r\n$12\r\n__keyevent@*\r\n$22\r\n__keyevent@0__:keymiss\r\n$1\r\nq\r\n"},
+    {'B', {"getbit", "q", "1"}, ":0\r\n"},
+    {'S',
+     {},
+     "*4\r\n$8\r\npmessage\r\n$12\r\n__keyevent@*\r\n$22\r\n__keyevent@0__:keymiss\r\n$1\r\nq\r\n"},
+    {'B', {"bitop", "or", "dst", "q3", "q4"}, ":0\r\n"},
+    {'S',
+     {},
+     "*4\r\n$8\r\npmessage\r\n$12\r\n__keyevent@*\r\n$22\r\n__keyevent@0__:keymiss\r\n$2\r\nq3\r\n*"
+     "4\r\n$8\r\npmessage\r\n$12\r\n__keyevent@*\r\n$22\r\n__keyevent@0__:keymiss\r\n$2\r\nq4\r\n"},
+    {'B', {"bitfield_ro", "q5", "get", "u8", "0"}, "*1\r\n:0\r\n"},
+    {'S',
+     {},
+     "*4\r\n$8\r\npmessage\r\n$12\r\n__keyevent@*\r\n$22\r\n__keyevent@0__:keymiss\r\n$"
+     "2\r\nq5\r\n"},
+    {'B', {"getex", "q"}, "$-1\r\n"},
+    {'S',
+     {},
+     "*4\r\n$8\r\npmessage\r\n$12\r\n__keyevent@*\r\n$22\r\n__keyevent@0__:keymiss\r\n$1\r\nq\r\n"},
+    {'B', {"getset", "q7", "v"}, "$-1\r\n"},
+    {'S',
+     {},
+     "*4\r\n$8\r\npmessage\r\n$12\r\n__keyevent@*\r\n$22\r\n__keyevent@0__:keymiss\r\n$"
+     "2\r\nq7\r\n"},
+    {'B', {"copy", "q8", "q9"}, ":0\r\n"},
+    {'S',
+     {},
+     "*4\r\n$8\r\npmessage\r\n$12\r\n__keyevent@*\r\n$22\r\n__keyevent@0__:keymiss\r\n$"
+     "2\r\nq8\r\n"},
+    {'B', {"persist", "q8"}, ":0\r\n"},
+    {'S', {}, ""},
+};
+
 // ---- captured sessions --------------------------------------------------------------------
 
 TEST_F(PubSubTest, Resp2SessionMatchesRedis) {
@@ -591,6 +700,10 @@ TEST_F(PubSubTest, KeyspaceNotificationsMatchRedis) {
 
 TEST_F(PubSubTest, ConfigMatchesRedis) {
   replay(kConfigSession);
+}
+
+TEST_F(PubSubTest, KeyMissEventsMatchRedis) {
+  replay(kKeyMissSession);
 }
 
 // ---- introspection --------------------------------------------------------------------------
@@ -610,6 +723,21 @@ TEST_F(PubSubTest, PubsubChannelsListsEveryActiveChannelOnce) {
   peers_.erase('A');  // a disconnect leaves every channel
   EXPECT_EQ(run('D', {"PUBSUB", "CHANNELS"}), "*1\r\n$4\r\nnews\r\n");
   EXPECT_EQ(run('D', {"PUBLISH", "news", "x"}), ":1\r\n");
+}
+
+TEST_F(PubSubTest, InfoCountsChannelsPatternsAndOutput) {
+  run('A', {"SUBSCRIBE", "a", "b"});
+  run('B', {"SUBSCRIBE", "b"});
+  run('B', {"PSUBSCRIBE", "p*", "q*"});
+  run('C', {"SSUBSCRIBE", "s"});
+  run('D', {"PUBLISH", "a", "0123456789"});
+  const std::string stats = run('D', {"INFO", "stats"});
+  EXPECT_NE(stats.find("\r\npubsub_channels:2\r\npubsub_patterns:2\r\npubsubshard_channels:1\r\n"),
+            std::string::npos)
+      << stats;
+  const std::string clients = run('D', {"INFO", "clients"});
+  EXPECT_NE(clients.find("\r\nclient_recent_max_output_buffer:41\r\n"), std::string::npos)
+      << clients;
 }
 
 TEST_F(PubSubTest, ClientListShowsSubscriptionsAndType) {
