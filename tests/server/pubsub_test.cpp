@@ -759,6 +759,59 @@ TEST_F(PubSubTest, ClientListShowsSubscriptionsAndType) {
   EXPECT_EQ(run('B', {"CLIENT", "KILL", "TYPE", "master"}), ":0\r\n");
 }
 
+// Subscribers and publishers on every P at once: each delivery PUBLISH counts must arrive
+// exactly once in its receiver's output, and everything is unregistered at the end.
+TEST_F(PubSubTest, ConcurrentSubscribersAndPublishersAgree) {
+  constexpr int kWorkers = 4;
+  constexpr int kRounds = 500;
+  std::vector<std::unique_ptr<Peer>> workers;
+  for (int w = 0; w < kWorkers; ++w) workers.push_back(std::make_unique<Peer>(server_));
+  std::vector<long long> counted(kWorkers, 0);
+  std::vector<std::string> output(kWorkers);
+  goro::run([&] {
+    goro::WaitGroup done;
+    done.add(kWorkers);
+    for (int w = 0; w < kWorkers; ++w) {
+      goro::go([&, w] {
+        Peer& me = *workers[static_cast<std::size_t>(w)];
+        // RESP3 so that PUBLISH may run while subscribed.
+        me.run({"HELLO", "3"});
+        for (int i = 0; i < kRounds; ++i) {
+          const std::string channel = "ch" + std::to_string((i + w) % 8);
+          output[w] += me.run({"SUBSCRIBE", channel});
+          if (i % 3 == 0) output[w] += me.run({"PSUBSCRIBE", "ch[0-3]"});
+          std::string reply = me.run({"PUBLISH", "ch" + std::to_string(i % 8), "m"});
+          // Messages to ourselves precede the count, others' may follow it; none has a ':'.
+          counted[w] += std::stoll(reply.substr(reply.rfind(':') + 1));
+          output[w] += reply;
+          if (i % 2 == 0) output[w] += me.run({"UNSUBSCRIBE", channel});
+          if (i % 5 == 0) output[w] += me.run({"PUNSUBSCRIBE"});
+        }
+        output[w] += me.run({"RESET"});
+        output[w] += me.received();
+        done.done();
+      });
+    }
+    done.wait();
+  });
+  long long received = 0;
+  for (const std::string& out : output) {
+    for (std::string_view marker : {"$7\r\nmessage\r\n", "$8\r\npmessage\r\n"}) {
+      for (std::size_t at = out.find(marker); at != std::string::npos;
+           at = out.find(marker, at + 1)) {
+        ++received;
+      }
+    }
+  }
+  long long published = 0;
+  for (long long n : counted) published += n;
+  EXPECT_GT(published, 0);
+  EXPECT_EQ(received, published);
+
+  EXPECT_EQ(run('A', {"PUBSUB", "CHANNELS"}), "*0\r\n");
+  EXPECT_EQ(run('A', {"PUBSUB", "NUMPAT"}), ":0\r\n");
+}
+
 // ---- expiry raises "expired" ------------------------------------------------------------------
 
 TEST_F(PubSubTest, LazyAndActiveExpiryNotifyExpired) {
