@@ -356,6 +356,8 @@ void client_info_command(CommandContext& ctx) {
   ctx.reply.verbatim("txt", client_line(ctx.server, ctx.client));
 }
 
+namespace {
+
 // CLIENT LIST/KILL TYPE: gorodis's clients are normal or pubsub (no masters, no replicas).
 enum class TypeFilter { kAny, kNormal, kPubsub, kNone };
 
@@ -377,6 +379,8 @@ bool type_matches(TypeFilter filter, ClientState& client) {
   std::lock_guard lock(client.info_mutex);  // client.pubsub is set under it
   return has_subscriptions(client) == (filter == TypeFilter::kPubsub);
 }
+
+}  // namespace
 
 void client_list_command(CommandContext& ctx) {
   std::vector<std::uint64_t> ids;
