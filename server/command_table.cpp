@@ -1505,6 +1505,7 @@ std::vector<KeyReference> CommandTable::keys_of(const CommandSpec& command,
   std::vector<KeyReference> keys;
   const int argc = static_cast<int>(argv.size());
   for (const KeySpec& spec : command.key_specs) {
+    if (spec.flags & KeySpec::kNotKey) continue;  // a channel (SPUBLISH & co.), not a key
     int first = spec.begin_index;
     int last;
     if (spec.last_key >= 0) {

@@ -124,7 +124,14 @@ struct CommandSpec {
   int legacy_last_key = 0;  // absolute index, or negative (from the end)
   int legacy_key_step = 0;
 
-  bool has_keys() const { return !key_specs.empty(); }
+  // Whether some key spec names real keys (Redis doesCommandHaveKeys): not_key specs name
+  // channels (SPUBLISH & co.) and are skipped by keys_of.
+  bool has_keys() const {
+    for (const KeySpec& spec : key_specs) {
+      if (!(spec.flags & KeySpec::kNotKey)) return true;
+    }
+    return false;
+  }
   bool arity_ok(std::size_t argc) const {
     return arity > 0 ? argc == static_cast<std::size_t>(arity)
                      : argc >= static_cast<std::size_t>(-arity);
@@ -153,7 +160,7 @@ class CommandTable {
   const CommandSpec* resolve(std::span<const std::string_view> argv) const;
 
   // Key positions of argv according to the command's key specs (Redis
-  // getKeysUsingKeySpecs); positions past argc are skipped.
+  // getKeysUsingKeySpecs); positions past argc and not_key specs are skipped.
   static std::vector<KeyReference> keys_of(const CommandSpec& command,
                                            std::span<const std::string_view> argv);
 

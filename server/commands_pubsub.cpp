@@ -1,6 +1,7 @@
 // commands_pubsub.cpp — the Pub/Sub command table entries (Redis 7.0's metadata). The handlers
-// are in pubsub.cpp. Shard-channel commands carry Redis's not_key key specs (so COMMAND GETKEYS
-// and cluster clients see the channel) but lock no keyspace shards: channels are not keys.
+// are in pubsub.cpp. Shard-channel commands carry Redis's not_key key specs (COMMAND INFO shows
+// them to cluster clients); CommandTable::keys_of skips such specs, so COMMAND GETKEYS answers
+// like Redis and the dispatcher locks no keyspace shard for a channel.
 #include "command_table.hpp"
 #include "commands.hpp"
 
@@ -29,7 +30,6 @@ CommandSpec shard_command(CommandSpec spec, int last_key) {
                      .last_key = last_key,
                      .key_step = 1,
                      .limit = 0}};
-  spec.locking = LockPolicy::kManual;
   return spec;
 }
 
