@@ -740,6 +740,21 @@ TEST_F(PubSubTest, InfoCountsChannelsPatternsAndOutput) {
       << clients;
 }
 
+// Shard channels have not_key key specs: channels, not keys (Redis 7.0.15's replies).
+TEST_F(PubSubTest, ShardChannelsAreNotKeys) {
+  for (const std::vector<std::string>& command : {std::vector<std::string>{"ssubscribe", "a", "b"},
+                                                  {"sunsubscribe", "a"},
+                                                  {"spublish", "a", "m"},
+                                                  {"publish", "a", "m"}}) {
+    for (const char* sub : {"GETKEYS", "GETKEYSANDFLAGS"}) {
+      std::vector<std::string> getkeys = {"COMMAND", sub};
+      getkeys.insert(getkeys.end(), command.begin(), command.end());
+      EXPECT_EQ(run('A', getkeys), "-ERR The command has no key arguments\r\n")
+          << describe(getkeys);
+    }
+  }
+}
+
 TEST_F(PubSubTest, ClientListShowsSubscriptionsAndType) {
   run('A', {"SUBSCRIBE", "a", "b"});
   run('A', {"PSUBSCRIBE", "p*"});
