@@ -12,6 +12,7 @@
 #include <climits>
 
 #include "commands.hpp"
+#include "pubsub.hpp"
 #include "server.hpp"
 #include "util.hpp"
 
@@ -131,6 +132,7 @@ void setbit_command(CommandContext& ctx) {
   int previous = (byte >> shift) & 1;
   byte = static_cast<unsigned char>((byte & ~(1 << shift)) | (*value << shift));
   ctx.db().mark_modified(*entry);
+  notify_keyspace_event(ctx, kNotifyString, "setbit", ctx.argv[1]);
   ctx.reply.integer(previous);
 }
 
@@ -271,8 +273,9 @@ void bitop_command(CommandContext& ctx) {
   }
   if (max_length > 0) {
     ctx.db().set(ctx.argv[2], Object::raw_string(std::move(result)), false, ctx.now_ms);
-  } else {
-    ctx.db().remove(ctx.argv[2]);
+    notify_keyspace_event(ctx, kNotifyString, "set", ctx.argv[2]);
+  } else if (ctx.db().remove(ctx.argv[2])) {
+    notify_keyspace_event(ctx, kNotifyGeneric, "del", ctx.argv[2]);
   }
   ctx.reply.integer(static_cast<long long>(max_length));
 }
@@ -438,6 +441,7 @@ void bitfield_generic(CommandContext& ctx, bool read_only_command) {
     if (entry == nullptr) return;
   }
   ctx.reply.array_header(ops.size());
+  bool changed = false;  // a SET/INCRBY stored a value (an overflow FAIL stores nothing)
   for (const FieldOp& op : ops) {
     if (op.kind == FieldOp::Kind::kGet) {
       IntegerText scratch;
@@ -459,9 +463,11 @@ void bitfield_generic(CommandContext& ctx, bool read_only_command) {
       continue;
     }
     write_field(bytes, op.offset, op.bits, *stored);
+    changed = true;
     ctx.reply.integer(increment ? field_as_integer(*stored, op.is_signed, op.bits) : old_value);
   }
   if (writes) ctx.db().mark_modified(*entry);
+  if (changed) notify_keyspace_event(ctx, kNotifyString, "setbit", ctx.argv[1]);
 }
 
 }  // namespace

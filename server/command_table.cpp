@@ -1490,6 +1490,7 @@ std::vector<CommandSpec> command_definitions() {
   append(hyperloglog_command_specs());
   append(zset_command_specs());
   append(list_command_specs());
+  append(pubsub_command_specs());
   return commands;
 }
 
@@ -1543,6 +1544,7 @@ std::vector<KeyReference> CommandTable::keys_of(const CommandSpec& command,
   const int argc = static_cast<int>(argv.size());
   if (out_of_bounds != nullptr) *out_of_bounds = false;
   for (const KeySpec& spec : command.key_specs) {
+    if (spec.flags & KeySpec::kNotKey) continue;  // a channel (SPUBLISH & co.), not a key
     int first = spec.begin_index;
     int last;
     if (spec.find == KeySpec::FindKeys::kKeynum) {

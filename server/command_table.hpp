@@ -132,7 +132,14 @@ struct CommandSpec {
   int legacy_last_key = 0;  // absolute index, or negative (from the end)
   int legacy_key_step = 0;
 
-  bool has_keys() const { return !key_specs.empty(); }
+  // Whether some key spec names real keys (Redis doesCommandHaveKeys): not_key specs name
+  // channels (SPUBLISH & co.) and are skipped by keys_of.
+  bool has_keys() const {
+    for (const KeySpec& spec : key_specs) {
+      if (!(spec.flags & KeySpec::kNotKey)) return true;
+    }
+    return false;
+  }
   bool arity_ok(std::size_t argc) const {
     return arity > 0 ? argc == static_cast<std::size_t>(arity)
                      : argc >= static_cast<std::size_t>(-arity);
@@ -161,8 +168,9 @@ class CommandTable {
   const CommandSpec* resolve(std::span<const std::string_view> argv) const;
 
   // Key positions of argv according to the command's key specs (Redis
-  // getKeysUsingKeySpecs); positions past argc are skipped. `out_of_bounds`, when given, is set
-  // when a spec's range falls outside argv (Redis's invalid_spec: COMMAND GETKEYS refuses those).
+  // getKeysUsingKeySpecs); positions past argc and not_key specs are skipped. `out_of_bounds`,
+  // when given, is set when a spec's range falls outside argv (Redis's invalid_spec: COMMAND
+  // GETKEYS refuses those).
   static std::vector<KeyReference> keys_of(const CommandSpec& command,
                                            std::span<const std::string_view> argv,
                                            bool* out_of_bounds = nullptr);
@@ -183,5 +191,6 @@ std::vector<CommandSpec> set_command_specs();
 std::vector<CommandSpec> hyperloglog_command_specs();
 std::vector<CommandSpec> zset_command_specs();
 std::vector<CommandSpec> list_command_specs();
+std::vector<CommandSpec> pubsub_command_specs();
 
 }  // namespace gorodis

@@ -227,5 +227,20 @@ void zinterstore_command(CommandContext& ctx);
 void zintercard_command(CommandContext& ctx);
 void zdiff_command(CommandContext& ctx);
 void zdiffstore_command(CommandContext& ctx);
+// pubsub (pubsub.cpp)
+void subscribe_command(CommandContext& ctx);
+void unsubscribe_command(CommandContext& ctx);
+void psubscribe_command(CommandContext& ctx);
+void punsubscribe_command(CommandContext& ctx);
+void ssubscribe_command(CommandContext& ctx);
+void sunsubscribe_command(CommandContext& ctx);
+void publish_command(CommandContext& ctx);
+void spublish_command(CommandContext& ctx);
+void pubsub_channels_command(CommandContext& ctx);
+void pubsub_numsub_command(CommandContext& ctx);
+void pubsub_numpat_command(CommandContext& ctx);
+void pubsub_shardchannels_command(CommandContext& ctx);
+void pubsub_shardnumsub_command(CommandContext& ctx);
+void pubsub_help_command(CommandContext& ctx);
 
 }  // namespace gorodis

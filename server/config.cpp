@@ -15,6 +15,7 @@
 #include <cstring>
 #include <optional>
 
+#include "pubsub.hpp"
 #include "resp.hpp"
 #include "util.hpp"
 
@@ -116,6 +117,66 @@ std::string one_of_error() {
     message.append(name).append(name == std::end(Names)[-1] ? "" : ", ");
   }
   return message;
+}
+
+// client-output-buffer-limit: "<class> <hard> <soft> <soft seconds>" repeated (Redis
+// updateClientOutputBufferLimit); all groups are checked before any is stored.
+std::string apply_output_buffer_limits(Settings& s, std::string_view value, bool store) {
+  std::vector<std::string> words;
+  if (!split_inline_arguments(value, words) || words.size() % 4 != 0) {
+    return "Wrong number of arguments in buffer limit configuration.";
+  }
+  struct Group {
+    ClientClass cls;
+    long long hard, soft, seconds;
+  };
+  std::vector<Group> groups;
+  for (std::size_t i = 0; i < words.size(); i += 4) {
+    Group group{};
+    if (iequals(words[i], "normal")) {
+      group.cls = kClientNormal;
+    } else if (iequals(words[i], "replica") || iequals(words[i], "slave")) {
+      group.cls = kClientReplica;
+    } else if (iequals(words[i], "pubsub")) {
+      group.cls = kClientPubsub;
+    } else {
+      return "Invalid client class specified in buffer limit configuration.";
+    }
+    auto hard = parse_memory(words[i + 1]);
+    auto soft = parse_memory(words[i + 2]);
+    auto seconds = parse_int64(words[i + 3]);
+    if (!hard || !soft || !seconds || *seconds < 0) {
+      return "Error in hard, soft or soft_seconds setting in buffer limit configuration.";
+    }
+    group.hard = *hard;
+    group.soft = *soft;
+    group.seconds = *seconds;
+    groups.push_back(group);
+  }
+  for (const Group& group : store ? groups : std::vector<Group>{}) {
+    OutputBufferLimit& limit = s.client_output_buffer_limit[group.cls];
+    limit.hard.store(group.hard);
+    limit.soft.store(group.soft);
+    limit.soft_seconds.store(group.seconds);
+  }
+  return {};
+}
+
+std::string show_output_buffer_limits(const Settings& s) {
+  static constexpr std::string_view kNames[] = {"normal", "slave", "pubsub"};
+  std::string text;
+  for (std::size_t i = 0; i < std::size(kNames); ++i) {
+    const OutputBufferLimit& limit = s.client_output_buffer_limit[i];
+    text.append(i == 0 ? "" : " ")
+        .append(kNames[i])
+        .append(" ")
+        .append(std::to_string(limit.hard.load()))
+        .append(" ")
+        .append(std::to_string(limit.soft.load()))
+        .append(" ")
+        .append(std::to_string(limit.soft_seconds.load()));
+  }
+  return text;
 }
 
 const std::vector<Param>& params() {
@@ -234,6 +295,15 @@ const std::vector<Param>& params() {
       number<&Settings::list_max_listpack_size, INT_MIN, INT_MAX>("list-max-ziplist-size", true),
       number<&Settings::list_max_listpack_size, INT_MIN, INT_MAX>("list-max-listpack-size", true),
       number<&Settings::list_compress_depth, 0, INT_MAX>("list-compress-depth", true),
+      {"notify-keyspace-events", true,
+       [](const Settings& s) { return notify_flags_to_string(s.notify_keyspace_events.load()); },
+       [](Settings& s, std::string_view value, bool store) -> std::string {
+         auto flags = parse_notify_flags(value);
+         if (!flags) return "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.";
+         if (store) s.notify_keyspace_events.store(*flags);
+         return {};
+       }},
+      {"client-output-buffer-limit", true, show_output_buffer_limits, apply_output_buffer_limits},
   };
   return table;
 }
@@ -284,7 +354,8 @@ std::string load_config(Settings& settings, std::string_view contents) {
       error = "Unbalanced quotes in configuration line";
     } else if (const Param* param = find_param(argv[0]); param == nullptr) {
       error = "Bad directive or wrong number of arguments";
-    } else if (param->name == "bind" || param->name == "save") {
+    } else if (param->name == "bind" || param->name == "save" ||
+               param->name == "client-output-buffer-limit") {
       // Multi-value directives: the values are kept as one space-separated string.
       std::string joined;
       for (std::size_t i = 1; i < argv.size(); ++i) {

@@ -12,6 +12,7 @@
 // texts.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <mutex>
 #include <span>
@@ -41,6 +42,15 @@ class Guarded {
   mutable std::mutex mutex_;
   T value_;
 };
+
+// One class of client-output-buffer-limit: a client is closed when its pending output exceeds
+// `hard` bytes, or `soft` bytes for more than `soft_seconds` (0: no such limit).
+struct OutputBufferLimit {
+  std::atomic<long long> hard;
+  std::atomic<long long> soft;
+  std::atomic<long long> soft_seconds;
+};
+enum ClientClass { kClientNormal = 0, kClientReplica = 1, kClientPubsub = 2 };
 
 class Settings {
  public:
@@ -86,6 +96,12 @@ class Settings {
   // quicklist.hpp). Node compression is not implemented: list-compress-depth is only stored.
   std::atomic<long long> list_max_listpack_size{-2};
   std::atomic<long long> list_compress_depth{0};
+  std::atomic<int> notify_keyspace_events{0};  // NotifyClass bits (pubsub.hpp)
+  std::array<OutputBufferLimit, 3> client_output_buffer_limit{{
+      {0, 0, 0},                                      // normal
+      {256LL * 1024 * 1024, 64LL * 1024 * 1024, 60},  // replica
+      {32LL * 1024 * 1024, 8LL * 1024 * 1024, 60},    // pubsub
+  }};
 
   // Whether `password` is requirepass, compared in time independent of where they differ.
   bool password_matches(std::string_view password) const;

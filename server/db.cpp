@@ -125,8 +125,7 @@ Entry* Db::lookup(std::string_view key, std::int64_t now_ms) {
   Entry* entry = shard.keys.find(key, hash);
   if (entry == nullptr) return nullptr;
   if (is_expired(*entry, now_ms)) {
-    ++shard.expired;
-    remove(key);
+    remove_expired(key);
     return nullptr;
   }
   return entry;
@@ -138,6 +137,7 @@ Entry& Db::insert(std::string_view key, std::size_t value_room) {
   ++shard.version;
   Entry& added = *shard.keys.insert(Entry::create(key, hash, value_room));
   signal_if_blocked(shard, added.key);
+  if (events_ != nullptr) events_->key_added(*this, added.key);
   return added;
 }
 
@@ -194,6 +194,12 @@ bool Db::remove(std::string_view key) {
   ++shard.version;
   shard.keys.shrink_if_sparse();
   return true;
+}
+
+void Db::remove_expired(std::string_view key) {
+  ++shards_[shard_of(key)]->expired;
+  remove(key);
+  if (events_ != nullptr) events_->key_expired(*this, key);
 }
 
 void Db::unindex_volatile(Shard& shard, Entry& entry) {

@@ -130,6 +130,20 @@ struct Shard {
   std::map<std::string, std::deque<BlockedClient*>, std::less<>> blocked;
 };
 
+class Db;
+
+// Receives the keyspace events a Db raises itself: a key created (Redis dbAdd's "new") and a key
+// deleted because its TTL passed (lazily or by active expiry: "expired"). Called with the key's
+// shard locked; must not take shard locks.
+class KeyEventSink {
+ public:
+  virtual void key_added(const Db& db, std::string_view key) = 0;
+  virtual void key_expired(const Db& db, std::string_view key) = 0;
+
+ protected:
+  ~KeyEventSink() = default;
+};
+
 class Db {
  public:
   Db(int id, unsigned shard_bits);
@@ -157,6 +171,10 @@ class Db {
                     std::int64_t now_ms);
   // Deletes a key (expired or not); returns whether it existed.
   bool remove(std::string_view key);
+  // Deletes a key whose TTL has passed: counts it (INFO expired_keys) and raises "expired".
+  // `key` must not point into the entry.
+  void remove_expired(std::string_view key);
+  void set_event_sink(KeyEventSink* sink) { events_ = sink; }
   void set_expire(Entry& entry, std::int64_t when_ms);
   // Returns whether the key had a TTL.
   bool remove_expire(Entry& entry);
@@ -185,6 +203,7 @@ class Db {
 
   int id_;
   unsigned shard_bits_;
+  KeyEventSink* events_ = nullptr;
   std::vector<std::unique_ptr<Shard>> shards_;
   // Held only to append or swap out ready_ (never while taking a shard lock).
   std::mutex ready_mutex_;

@@ -10,6 +10,8 @@
 #include "commands.hpp"
 #include "crc64.hpp"
 #include "rdb.hpp"
+#include "lzf.hpp"
+#include "pubsub.hpp"
 #include "server.hpp"
 #include "util.hpp"
 
@@ -116,15 +118,17 @@ void restore_command(CommandContext& ctx) {
                         : "ERR Bad data format");
     return;
   }
-  if (replace) db.remove(key);
+  const bool replaced = replace && db.remove(key);
   long long when = *ttl;
   if (when != 0 && !absolute_ttl) when += ctx.now_ms;
   if (when != 0 && when <= ctx.now_ms) {
+    if (replaced) notify_keyspace_event(ctx, kNotifyGeneric, "del", key);
     ctx.reply.ok();
     return;
   }
   Entry& entry = db.add(std::string(key), std::move(*loaded.value), ctx.now_ms);
   if (when != 0) db.set_expire(entry, when);
+  notify_keyspace_event(ctx, kNotifyGeneric, "restore", key);
   if (ctx.server.config().lfu_policy) {
     if (frequency >= 0) entry.value.lfu_counter = static_cast<std::uint8_t>(frequency);
   } else if (idle_seconds >= 0) {

@@ -11,6 +11,7 @@
 #include <climits>
 
 #include "commands.hpp"
+#include "pubsub.hpp"
 #include "server.hpp"
 #include "util.hpp"
 
@@ -90,8 +91,10 @@ void expire_generic(CommandContext& ctx, std::int64_t base_ms, bool seconds) {
   }
   if (when <= ctx.now_ms) {
     ctx.db().remove(ctx.argv[1]);
+    notify_keyspace_event(ctx, kNotifyGeneric, "del", ctx.argv[1]);
   } else {
     ctx.db().set_expire(*entry, when);
+    notify_keyspace_event(ctx, kNotifyGeneric, "expire", ctx.argv[1]);
   }
   ctx.reply.integer(1);
 }
@@ -155,7 +158,9 @@ void pexpiretime_command(CommandContext& ctx) {
 
 void persist_command(CommandContext& ctx) {
   Entry* entry = lookup_key(ctx, ctx.argv[1]);
-  ctx.reply.integer(entry != nullptr && ctx.db().remove_expire(*entry) ? 1 : 0);
+  const bool persisted = entry != nullptr && ctx.db().remove_expire(*entry);
+  if (persisted) notify_keyspace_event(ctx, kNotifyGeneric, "persist", ctx.argv[1]);
+  ctx.reply.integer(persisted ? 1 : 0);
 }
 
 ActiveExpireStats Server::active_expire_cycle(std::chrono::microseconds budget, std::size_t group,
@@ -184,8 +189,7 @@ ActiveExpireStats Server::active_expire_cycle(std::chrono::microseconds budget, 
       for (std::size_t i = 0; i < sampled && !shard.volatile_keys.empty(); ++i) {
         Entry* entry = shard.volatile_keys[shard.rng() % shard.volatile_keys.size()];
         if (db.is_expired(*entry, now_ms)) {
-          ++shard.expired;
-          db.remove(std::string(entry->key));
+          db.remove_expired(std::string(entry->key));
           ++expired;
         }
       }

@@ -9,6 +9,7 @@
 #include <climits>
 
 #include "commands.hpp"
+#include "pubsub.hpp"
 #include "server.hpp"
 #include "util.hpp"
 
@@ -20,6 +21,7 @@ void delete_keys(CommandContext& ctx) {
   long long deleted = 0;
   for (std::size_t i = 1; i < ctx.argc(); ++i) {
     if (ctx.db().lookup(ctx.argv[i], ctx.now_ms) != nullptr && ctx.db().remove(ctx.argv[i])) {
+      notify_keyspace_event(ctx, kNotifyGeneric, "del", ctx.argv[i]);
       ++deleted;
     }
   }
@@ -72,6 +74,8 @@ void rename_generic(CommandContext& ctx, bool only_if_absent) {
   Entry& moved = db.add(std::string(target), std::move(value), ctx.now_ms);
   moved.value.access_time_ms = access_time;
   if (expire != kNoExpiry) db.set_expire(moved, expire);
+  notify_keyspace_event(ctx, kNotifyGeneric, "rename_from", source);
+  notify_keyspace_event(ctx, kNotifyGeneric, "rename_to", target);
   if (only_if_absent) {
     ctx.reply.integer(1);
   } else {
@@ -107,6 +111,9 @@ void transfer_key(CommandContext& ctx, std::string_view key, int target_id,
   if (!keep_source) source.remove(key);
   Entry& added = target.add(std::string(target_key), std::move(value), ctx.now_ms);
   if (expire != kNoExpiry) target.set_expire(added, expire);
+  if (!keep_source) notify_keyspace_event(ctx, kNotifyGeneric, "move_from", key);
+  notify_keyspace_event(ctx.server, kNotifyGeneric, keep_source ? "copy_to" : "move_to", target_key,
+                        target_id);
   ctx.reply.integer(1);
 }
 
@@ -259,7 +266,7 @@ void randomkey_command(CommandContext& ctx) {
     Shard& shard = db.shard(index);
     Entry* entry = shard.keys.random_node(shard.rng);
     if (db.is_expired(*entry, ctx.now_ms)) {
-      db.remove(std::string(entry->key));
+      db.remove_expired(std::string(entry->key));
       continue;
     }
     ctx.reply.bulk(entry->key);

@@ -14,6 +14,7 @@
 #include "goro/runtime.hpp"
 #include "goro/time.hpp"
 #include "log.hpp"
+#include "pubsub.hpp"
 #include "util.hpp"
 
 namespace gorodis {
@@ -132,8 +133,56 @@ class BlockedWatch {
   std::string held_input_;
 };
 
+// How a connection ends: kGraceful after output that must still reach the client (QUIT's
+// reply, a protocol error), kAbort when the peer is gone or the connection was killed.
+enum class Ending { kGraceful, kAbort };
+
+// The goroutine that drains a subscriber's outbox to its socket (see pubsub.hpp): started
+// when the client first subscribes, stopped when the connection ends.
+class OutboxWriter {
+ public:
+  bool started() const { return started_; }
+  void start(Server& server, std::shared_ptr<PubSubClient> subscriber, goro::net::Conn conn) {
+    started_ = true;
+    done_.add(1);
+    goro::go([this, &server, subscriber = std::move(subscriber), conn]() mutable {
+      for (std::string batch; !(batch = subscriber->outbox.take()).empty();) {
+        if (!conn.write(std::span(batch.data(), batch.size()))) {
+          (void)conn.close();  // wakes the reader, which ends the connection
+          break;
+        }
+        server.stats().add(Counter::kNetOutputBytes, batch.size());
+      }
+      done_.done();
+    });
+  }
+  // Closes the outbox (after writing what is queued, if `drain`) and waits for the goroutine.
+  void stop(PubSubClient& subscriber, bool drain) {
+    subscriber.outbox.close(drain);
+    if (started_) done_.wait();
+  }
+
+ private:
+  bool started_ = false;
+  goro::WaitGroup done_;
+};
+
+// Hands one command's reply (empty when dropped by CLIENT REPLY) to the outbox of a client that
+// has one, first switching the connection over to its writer goroutine: what `out` still
+// holds goes out before. Returns false if the connection failed.
+bool queue_to_outbox(Server& server, ClientState& client, goro::net::Conn& conn,
+                     goro::io::BufWriter& out, OutboxWriter& writer, std::string_view reply) {
+  if (!writer.started()) {
+    if (out.buffered() > 0 && !out.flush()) return false;
+    writer.start(server, client.pubsub, conn);
+  }
+  queue_reply(server, client, reply);
+  return true;
+}
+
 // The read-execute-reply loop; returns when the connection is to be closed.
-void run_client(Server& server, ClientState& client, goro::net::Conn& conn) {
+Ending run_client(Server& server, ClientState& client, goro::net::Conn& conn,
+                  OutboxWriter& writer) {
   Settings& settings = server.settings();
   ServerStats& stats = server.stats();
   RequestParser parser(current_limits(settings));
@@ -149,7 +198,9 @@ void run_client(Server& server, ClientState& client, goro::net::Conn& conn) {
   };
   client.stop_watch = [&] { watch.stop(); };
   for (;;) {
-    const long long timeout = settings.timeout.load(std::memory_order_relaxed);
+    // Like Redis, subscribers are never closed for idleness.
+    const long long timeout =
+        has_subscriptions(client) ? 0 : settings.timeout.load(std::memory_order_relaxed);
     if (timeout > 0) {
       (void)conn.set_read_deadline(goro::net::Clock::now() + std::chrono::seconds(timeout));
       deadline_set = true;
@@ -162,7 +213,7 @@ void run_client(Server& server, ClientState& client, goro::net::Conn& conn) {
       if (n.error() == goro::net::Errc::timeout) {
         log(LogLevel::kVerbose, "Closing idle client");
       }
-      return;
+      return Ending::kAbort;
     }
     stats.add(Counter::kNetInputBytes, *n);
     client.last_interaction_ms.store(now_ms(server), std::memory_order_relaxed);
@@ -188,9 +239,14 @@ void run_client(Server& server, ClientState& client, goro::net::Conn& conn) {
       // REPLY ON answers and OFF does not) or when this command is the one being skipped.
       const bool dropped = client.reply_mode == ReplyMode::kOff ||
                            (mode == ReplyMode::kSkip && client.reply_mode == ReplyMode::kSkip);
-      if (!dropped) {
+      if (client.pubsub != nullptr) {
+        if (!queue_to_outbox(server, client, conn, out, writer,
+                             dropped ? std::string_view{} : reply.buffer())) {
+          return Ending::kAbort;
+        }
+      } else if (!dropped) {
         written += reply.buffer().size();
-        if (!out.write_string(reply.buffer())) return;
+        if (!out.write_string(reply.buffer())) return Ending::kAbort;
       }
       reply.buffer().clear();
       if (client.reply_mode == ReplyMode::kSkipNext) {
@@ -200,7 +256,7 @@ void run_client(Server& server, ClientState& client, goro::net::Conn& conn) {
       }
       if (client.close_after_reply) {
         (void)out.flush();
-        return;
+        return Ending::kGraceful;
       }
     }
     client.query_buffer_bytes.store(parser.pending_bytes(), std::memory_order_relaxed);
@@ -211,14 +267,18 @@ void run_client(Server& server, ClientState& client, goro::net::Conn& conn) {
                                                  : error.substr(1, error.size() - 3)) +
                                   ") from client: " + describe(client));
       if (!error.empty()) stats.error_reply(std::string_view(error).substr(1, error.size() - 3));
-      written += error.size();
-      (void)out.write_string(error);
-      (void)out.flush();
+      if (client.pubsub != nullptr) {
+        (void)queue_to_outbox(server, client, conn, out, writer, error);
+      } else {
+        written += error.size();
+        (void)out.write_string(error);
+        (void)out.flush();
+      }
       stats.add(Counter::kNetOutputBytes, written);
-      return;
+      return Ending::kGraceful;
     }
     stats.add(Counter::kNetOutputBytes, written);
-    if (out.buffered() > 0 && !out.flush()) return;
+    if (out.buffered() > 0 && !out.flush()) return Ending::kAbort;
   }
 }
 
@@ -247,7 +307,14 @@ void serve_client(Server& server, goro::net::Conn conn, const std::string& unix_
   } else {
     server.stats().connections_received.fetch_add(1, std::memory_order_relaxed);
     log(LogLevel::kVerbose, "Accepted " + client.addr);
-    run_client(server, client, conn);
+    OutboxWriter writer;
+    const Ending ending = run_client(server, client, conn, writer);
+    // Leave the registries before the ClientState goes away: publishers reach it only there.
+    unsubscribe_all(server, client);
+    if (client.pubsub != nullptr) {
+      if (ending == Ending::kAbort) (void)conn.close();  // unblocks a writer stuck in write
+      writer.stop(*client.pubsub, ending == Ending::kGraceful);
+    }
     (void)conn.close();
   }
   server.clients().remove(client);
@@ -257,6 +324,7 @@ void serve_client(Server& server, goro::net::Conn conn, const std::string& unix_
 std::string client_flags(const ClientState& client) {
   // Redis's letters in its order (catClientInfoString).
   std::string flags;
+  if (has_subscriptions(client)) flags.push_back('P');
   if (client.blocked) flags.push_back('b');
   if (client.unix_socket) flags.push_back('U');
   if (client.no_evict) flags.push_back('e');
@@ -279,12 +347,21 @@ std::string client_line(Server& server, ClientState& client) {
   line.append(" age=").append(std::to_string((now - client.created_ms) / 1000));
   line.append(" idle=").append(
       std::to_string((now - client.last_interaction_ms.load(std::memory_order_relaxed)) / 1000));
+  const PubSubClient* subscriber = client.pubsub.get();
+  auto count = [subscriber](const std::atomic<std::size_t> PubSubClient::*member) {
+    return std::to_string(subscriber != nullptr ? (subscriber->*member).load() : 0);
+  };
+  const std::size_t omem = subscriber != nullptr ? subscriber->outbox.pending_bytes() : 0;
   line.append(" flags=").append(client_flags(client));
   line.append(" db=").append(std::to_string(client.db_index));
-  line.append(" sub=0 psub=0 ssub=0 multi=-1 qbuf=").append(std::to_string(qbuf));
+  line.append(" sub=").append(count(&PubSubClient::channel_count));
+  line.append(" psub=").append(count(&PubSubClient::pattern_count));
+  line.append(" ssub=").append(count(&PubSubClient::shard_channel_count));
+  line.append(" multi=-1 qbuf=").append(std::to_string(qbuf));
   line.append(" qbuf-free=0 argv-mem=0 multi-mem=0 rbs=").append(std::to_string(kReadChunk));
-  line.append(" rbp=0 obl=0 oll=0 omem=0 tot-mem=")
-      .append(std::to_string(kReadChunk + kWriteBuffer + qbuf));
+  line.append(" rbp=0 obl=0 oll=").append(omem > 0 ? "1" : "0");
+  line.append(" omem=").append(std::to_string(omem));
+  line.append(" tot-mem=").append(std::to_string(kReadChunk + kWriteBuffer + qbuf + omem));
   line.append(" events=r cmd=").append(last != nullptr ? last->full_name : "NULL");
   line.append(" user=default redir=-1 resp=").append(std::to_string(client.protocol));
   line.append("\n");
@@ -349,6 +426,7 @@ void quit_command(CommandContext& ctx) {
 }
 
 void reset_command(CommandContext& ctx) {
+  unsubscribe_all(ctx.server, ctx.client);
   ctx.client.update([&] {
     ctx.client.db_index = 0;
     ctx.client.protocol = 2;
@@ -368,18 +446,40 @@ void client_info_command(CommandContext& ctx) {
   ctx.reply.verbatim("txt", client_line(ctx.server, ctx.client));
 }
 
+namespace {
+
+// CLIENT LIST/KILL TYPE: gorodis's clients are normal or pubsub (no masters, no replicas).
+enum class TypeFilter { kAny, kNormal, kPubsub, kNone };
+
+// Parses a TYPE value; nullopt after replying Redis's error.
+std::optional<TypeFilter> type_filter(CommandContext& ctx, std::string_view type) {
+  if (iequals(type, "normal")) return TypeFilter::kNormal;
+  if (iequals(type, "pubsub")) return TypeFilter::kPubsub;
+  if (iequals(type, "master") || iequals(type, "replica") || iequals(type, "slave")) {
+    return TypeFilter::kNone;
+  }
+  ctx.reply.error("ERR Unknown client type '" + std::string(type) + "'");
+  return std::nullopt;
+}
+
+bool type_matches(TypeFilter filter, ClientState& client) {
+  if (filter == TypeFilter::kAny || filter == TypeFilter::kNone) {
+    return filter == TypeFilter::kAny;
+  }
+  std::lock_guard lock(client.info_mutex);  // client.pubsub is set under it
+  return has_subscriptions(client) == (filter == TypeFilter::kPubsub);
+}
+
+}  // namespace
+
 void client_list_command(CommandContext& ctx) {
   std::vector<std::uint64_t> ids;
-  bool normal_only = true;
+  TypeFilter filter = TypeFilter::kAny;
   for (std::size_t j = 2; j < ctx.argc(); ++j) {
     if (iequals(ctx.argv[j], "type") && j + 1 < ctx.argc() && ids.empty()) {
-      std::string_view type = ctx.argv[++j];
-      if (!iequals(type, "normal") && !iequals(type, "master") && !iequals(type, "replica") &&
-          !iequals(type, "slave") && !iequals(type, "pubsub")) {
-        ctx.reply.error("ERR Unknown client type '" + std::string(type) + "'");
-        return;
-      }
-      normal_only = iequals(type, "normal");
+      auto parsed = type_filter(ctx, ctx.argv[++j]);
+      if (!parsed) return;
+      filter = *parsed;
     } else if (iequals(ctx.argv[j], "id") && j + 1 < ctx.argc()) {
       for (++j; j < ctx.argc(); ++j) {
         auto id = parse_int64(ctx.argv[j]);
@@ -395,14 +495,12 @@ void client_list_command(CommandContext& ctx) {
     }
   }
   std::string lines;
-  if (normal_only) {
-    ctx.server.clients().for_each([&](ClientState& client) {
-      if (!client.killed.load(std::memory_order_relaxed) &&
-          (ids.empty() || std::find(ids.begin(), ids.end(), client.id) != ids.end())) {
-        lines += client_line(ctx.server, client);
-      }
-    });
-  }
+  ctx.server.clients().for_each([&](ClientState& client) {
+    if (!client.killed.load(std::memory_order_relaxed) && type_matches(filter, client) &&
+        (ids.empty() || std::find(ids.begin(), ids.end(), client.id) != ids.end())) {
+      lines += client_line(ctx.server, client);
+    }
+  });
   ctx.reply.verbatim("txt", lines);
 }
 
@@ -411,7 +509,7 @@ void client_kill_command(CommandContext& ctx) {
   std::optional<std::uint64_t> id;
   std::optional<std::string_view> addr;
   std::optional<std::string_view> laddr;
-  bool normal_type = true;
+  TypeFilter filter = TypeFilter::kAny;
   bool skip_me = true;
   long long max_age = 0;
   const bool old_form = ctx.argc() == 3;
@@ -433,12 +531,9 @@ void client_kill_command(CommandContext& ctx) {
       }
       id = static_cast<std::uint64_t>(*parsed);
     } else if (iequals(option, "type")) {
-      if (!iequals(value, "normal") && !iequals(value, "master") && !iequals(value, "replica") &&
-          !iequals(value, "slave") && !iequals(value, "pubsub")) {
-        ctx.reply.error("ERR Unknown client type '" + std::string(value) + "'");
-        return;
-      }
-      normal_type = iequals(value, "normal");
+      auto parsed = type_filter(ctx, value);
+      if (!parsed) return;
+      filter = *parsed;
     } else if (iequals(option, "addr")) {
       addr = value;
     } else if (iequals(option, "laddr")) {
@@ -468,23 +563,21 @@ void client_kill_command(CommandContext& ctx) {
   }
   const std::int64_t now = now_ms(ctx.server);
   long long killed = 0;
-  if (normal_type) {
-    ctx.server.clients().for_each([&](ClientState& client) {
-      if (client.killed.load(std::memory_order_relaxed) || (id && client.id != *id) ||
-          (addr && client.addr != *addr) || (laddr && client.laddr != *laddr) ||
-          (skip_me && &client == &ctx.client) ||
-          (max_age > 0 && (now - client.created_ms) / 1000 < max_age)) {
-        return;
-      }
-      if (&client == &ctx.client) {
-        ctx.client.close_after_reply = true;
-      } else if (client.kill) {
-        client.killed.store(true, std::memory_order_relaxed);
-        client.kill();
-      }
-      ++killed;
-    });
-  }
+  ctx.server.clients().for_each([&](ClientState& client) {
+    if (client.killed.load(std::memory_order_relaxed) || !type_matches(filter, client) ||
+        (id && client.id != *id) || (addr && client.addr != *addr) ||
+        (laddr && client.laddr != *laddr) || (skip_me && &client == &ctx.client) ||
+        (max_age > 0 && (now - client.created_ms) / 1000 < max_age)) {
+      return;
+    }
+    if (&client == &ctx.client) {
+      ctx.client.close_after_reply = true;
+    } else if (client.kill) {
+      client.killed.store(true, std::memory_order_relaxed);
+      client.kill();
+    }
+    ++killed;
+  });
   if (old_form) {
     if (killed == 0) {
       ctx.reply.error("ERR No such client");

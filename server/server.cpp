@@ -12,6 +12,7 @@
 
 #include "blocking.hpp"
 #include "config.hpp"
+#include "pubsub.hpp"
 #include "slowlog.hpp"
 #include "util.hpp"
 
@@ -31,10 +32,12 @@ Server::Server(ServerConfig config, UnixMicrosClock clock, std::unique_ptr<Setti
       stats_(CommandTable::instance().all().size()),
       slowlog_(std::make_unique<Slowlog>()),
       start_time_us_(clock_()),
-      last_save_s_(start_time_us_ / 1000000) {
+      last_save_s_(start_time_us_ / 1000000),
+      pubsub_(std::make_unique<PubSub>(*this)) {
   dbs_.reserve(static_cast<std::size_t>(config_.databases));
   for (int i = 0; i < config_.databases; ++i) {
     dbs_.push_back(std::make_unique<Db>(i, config_.shard_bits));
+    dbs_.back()->set_event_sink(pubsub_.get());
   }
 }
 
@@ -120,6 +123,13 @@ void Server::execute(ClientState& client, std::span<const std::string_view> argv
     stats_.add_rejected(command->ordinal);
     return;
   }
+  if (client.pubsub != nullptr && in_resp2_pubsub_mode(client) &&
+      !allowed_in_pubsub_mode(*command)) {
+    reply.error(pubsub_mode_error(command->full_name));
+    reply.take_error_count();
+    stats_.add_rejected(command->ordinal);
+    return;
+  }
   const std::int64_t start_us = clock_();
   const auto started = std::chrono::steady_clock::now();
   {
@@ -185,9 +195,11 @@ void reply_invalid_expire(CommandContext& ctx) {
 
 Entry* lookup_key(CommandContext& ctx, std::string_view key, Lookup mode) {
   Entry* entry = ctx.db().lookup(key, ctx.now_ms);
-  if (entry != nullptr && mode != Lookup::kReadNoTouch) entry->value.access_time_ms = ctx.now_ms;
+  const bool touch = mode == Lookup::kWrite || mode == Lookup::kRead;
+  if (entry != nullptr && touch) entry->value.access_time_ms = ctx.now_ms;
   if (mode != Lookup::kWrite) {
     ctx.server.stats().add(entry != nullptr ? Counter::kKeyspaceHits : Counter::kKeyspaceMisses);
+    if (entry == nullptr && mode != Lookup::kInspect) notify_key_miss(ctx, key);
   }
   return entry;
 }

@@ -42,6 +42,8 @@
 namespace gorodis {
 
 struct BlockedClient;  // blocking.hpp
+class PubSub;
+struct PubSubClient;
 
 struct ServerConfig {
   int databases = 16;
@@ -83,6 +85,9 @@ struct ClientState {
   // Set by CLIENT KILL: the client is gone for CLIENT LIST/KILL even before its goroutine has
   // noticed and unregistered (Redis frees a killed client at once).
   std::atomic<bool> killed{false};
+  // Subscriptions and outbox (pubsub.hpp), created by the first (P|S)SUBSCRIBE under
+  // info_mutex; from then on all the connection's output goes through the outbox.
+  std::shared_ptr<PubSubClient> pubsub;
   mutable goro::Mutex info_mutex;
 
   // Blocking commands (blocking.hpp). `blocked` is the registration while a command of this
@@ -177,6 +182,7 @@ class Server {
   ClientRegistry& clients() { return clients_; }
   Slowlog& slowlog() { return *slowlog_; }
   PauseState& pause() { return pause_; }
+  PubSub& pubsub() { return *pubsub_; }
   std::int64_t start_time_us() const { return start_time_us_; }
   // Unix time of the last successful save (LASTSAVE); the start time before any.
   std::atomic<std::int64_t>& last_save_s() { return last_save_s_; }
@@ -200,6 +206,7 @@ class Server {
   std::atomic<std::int64_t> last_save_s_;
   std::atomic<bool> save_in_progress_{false};
   std::atomic<bool> last_bgsave_ok_{true};
+  std::unique_ptr<PubSub> pubsub_;
 };
 
 // What a handler sees.
@@ -281,11 +288,14 @@ std::optional<ScanOptions> scan_options(CommandContext& ctx, std::size_t first, 
 enum class Lookup : std::uint8_t {
   kWrite,        // lookupKeyWrite: records the access, counts nothing
   kRead,         // lookupKeyRead: records the access, counts a hit or a miss
-  kReadNoTouch,  // lookupKeyReadWithFlags(LOOKUP_NOTOUCH) (TYPE, EXISTS, TTL, OBJECT ...):
+  kReadNoTouch,  // lookupKeyReadWithFlags(LOOKUP_NOTOUCH) (TYPE, EXISTS, TTL ...):
                  // counts a hit or a miss, leaves the access time alone
+  kInspect,      // LOOKUP_NOTOUCH | LOOKUP_NONOTIFY (OBJECT): as kReadNoTouch, but a miss
+                 // raises no "keymiss" event
 };
-// Looks up a live key (lazily expiring it) and, unless kReadNoTouch, records the access (LRU
-// clock / LFU counter), like Redis lookupKey.
+// Looks up a live key (lazily expiring it) and, in kWrite and kRead, records the access (LRU
+// clock / LFU counter), like Redis lookupKey. Read lookups of a missing key raise the "keymiss"
+// keyspace event (except kInspect).
 Entry* lookup_key(CommandContext& ctx, std::string_view key, Lookup mode = Lookup::kWrite);
 // Looks up a string value. Returns nullptr when missing (no reply written) and sets
 // `wrong_type` (after replying WRONGTYPE) when the key holds another type.

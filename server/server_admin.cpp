@@ -23,6 +23,7 @@
 #include "goro/time.hpp"
 #include "log.hpp"
 #include "rdb.hpp"
+#include "pubsub.hpp"
 #include "server.hpp"
 #include "util.hpp"
 
@@ -177,15 +178,20 @@ void info_server(InfoWriter& w, Server& server) {
 
 void info_clients(InfoWriter& w, Server& server) {
   std::size_t max_input = 0;
+  std::size_t max_output = 0;
   server.clients().for_each([&](ClientState& client) {
     max_input = std::max(max_input, client.query_buffer_bytes.load(std::memory_order_relaxed));
+    std::lock_guard lock(client.info_mutex);  // client.pubsub is set under it
+    if (client.pubsub != nullptr) {
+      max_output = std::max(max_output, client.pubsub->outbox.pending_bytes());
+    }
   });
   w.section("Clients");
   w.field("connected_clients", server.clients().size());
   w.field("cluster_connections", 0);
   w.field("maxclients", server.settings().maxclients.load());
   w.field("client_recent_max_input_buffer", max_input);
-  w.field("client_recent_max_output_buffer", 0);
+  w.field("client_recent_max_output_buffer", max_output);
   w.field("blocked_clients", 0);
   w.field("tracking_clients", 0);
   w.field("clients_in_timeout_table", 0);
@@ -244,8 +250,9 @@ void info_stats(InfoWriter& w, Server& server) {
   w.field("evicted_keys", 0);
   w.field("keyspace_hits", stats.total(Counter::kKeyspaceHits));
   w.field("keyspace_misses", stats.total(Counter::kKeyspaceMisses));
-  w.field("pubsub_channels", 0);
-  w.field("pubsub_patterns", 0);
+  w.field("pubsub_channels", server.pubsub().channel_count(PubSub::Kind::kChannel));
+  w.field("pubsub_patterns", server.pubsub().pattern_count());
+  w.field("pubsubshard_channels", server.pubsub().channel_count(PubSub::Kind::kShard));
   w.field("total_error_replies", stats.total(Counter::kErrorReplies));
 }
 

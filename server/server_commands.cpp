@@ -9,6 +9,7 @@
 #include <climits>
 
 #include "commands.hpp"
+#include "pubsub.hpp"
 #include "server.hpp"
 #include "util.hpp"
 
@@ -67,7 +68,7 @@ std::size_t estimated_memory(const Entry& entry, std::size_t samples) {
 // missing. OBJECT counts a keyspace hit or miss (Redis objectCommandLookup), MEMORY USAGE does
 // not (Redis reads its dict directly).
 Entry* introspected_key(CommandContext& ctx, bool count_lookup = true) {
-  Entry* entry = count_lookup ? lookup_key(ctx, ctx.argv[2], Lookup::kReadNoTouch)
+  Entry* entry = count_lookup ? lookup_key(ctx, ctx.argv[2], Lookup::kInspect)
                               : ctx.db().lookup(ctx.argv[2], ctx.now_ms);
   if (entry == nullptr) ctx.reply.null();
   return entry;
@@ -89,6 +90,11 @@ void reply_help(CommandContext& ctx, std::string_view container,
 void ping_command(CommandContext& ctx) {
   if (ctx.argc() > 2) {
     reply_arity_error(ctx);
+  } else if (in_resp2_pubsub_mode(ctx.client)) {
+    // A RESP2 subscriber can only parse arrays, so PING answers like a message would.
+    ctx.reply.array_header(2);
+    ctx.reply.bulk("pong");
+    ctx.reply.bulk(ctx.argc() == 2 ? ctx.argv[1] : "");
   } else if (ctx.argc() == 2) {
     ctx.reply.bulk(ctx.argv[1]);
   } else {

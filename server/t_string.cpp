@@ -15,6 +15,7 @@
 #include <cmath>
 
 #include "commands.hpp"
+#include "pubsub.hpp"
 #include "server.hpp"
 #include "util.hpp"
 
@@ -143,7 +144,11 @@ void set_generic(CommandContext& ctx, unsigned flags, std::string_view key, std:
     return;
   }
   Entry& entry = ctx.db().set_string(key, value, flags & kKeepTtl, ctx.now_ms);
-  if (expire_ms) ctx.db().set_expire(entry, *expire_ms);
+  notify_keyspace_event(ctx, kNotifyString, "set", key);
+  if (expire_ms) {
+    ctx.db().set_expire(entry, *expire_ms);
+    notify_keyspace_event(ctx, kNotifyGeneric, "expire", key);
+  }
   if (flags & kSetGet) return;
   if (reply_integer) {
     ctx.reply.integer(1);
@@ -184,6 +189,7 @@ void increment_by(CommandContext& ctx, long long increment) {
   } else {
     ctx.db().add(std::string(ctx.argv[1]), Object::integer(result), ctx.now_ms);
   }
+  notify_keyspace_event(ctx, kNotifyString, "incrby", ctx.argv[1]);
   ctx.reply.integer(result);
 }
 
@@ -219,6 +225,7 @@ void psetex_command(CommandContext& ctx) {
 void getset_command(CommandContext& ctx) {
   if (!reply_string_value(ctx, ctx.argv[1])) return;
   ctx.db().set_string(ctx.argv[1], ctx.argv[2], false, ctx.now_ms);
+  notify_keyspace_event(ctx, kNotifyString, "set", ctx.argv[1]);
 }
 
 void getex_command(CommandContext& ctx) {
@@ -241,10 +248,12 @@ void getex_command(CommandContext& ctx) {
   ctx.reply.bulk(entry->value.view(scratch));
   if (when && *when <= ctx.now_ms) {
     ctx.db().remove(ctx.argv[1]);
+    notify_keyspace_event(ctx, kNotifyGeneric, "del", ctx.argv[1]);
   } else if (when) {
     ctx.db().set_expire(*entry, *when);
-  } else if (options->flags & kPersist) {
-    ctx.db().remove_expire(*entry);
+    notify_keyspace_event(ctx, kNotifyGeneric, "expire", ctx.argv[1]);
+  } else if ((options->flags & kPersist) && ctx.db().remove_expire(*entry)) {
+    notify_keyspace_event(ctx, kNotifyGeneric, "persist", ctx.argv[1]);
   }
 }
 
@@ -259,6 +268,7 @@ void getdel_command(CommandContext& ctx) {
   IntegerText scratch;
   ctx.reply.bulk(entry->value.view(scratch));
   ctx.db().remove(ctx.argv[1]);
+  notify_keyspace_event(ctx, kNotifyGeneric, "del", ctx.argv[1]);
 }
 
 void mget_command(CommandContext& ctx) {
@@ -291,6 +301,7 @@ void mset_generic(CommandContext& ctx, bool only_if_none_exist) {
   }
   for (std::size_t i = 1; i < ctx.argc(); i += 2) {
     ctx.db().set_string(ctx.argv[i], ctx.argv[i + 1], false, ctx.now_ms);
+    notify_keyspace_event(ctx, kNotifyString, "set", ctx.argv[i]);
   }
   if (only_if_none_exist) {
     ctx.reply.integer(1);
@@ -362,6 +373,7 @@ void incrbyfloat_command(CommandContext& ctx) {
   } else {
     ctx.db().add(std::string(ctx.argv[1]), std::move(result), ctx.now_ms);
   }
+  notify_keyspace_event(ctx, kNotifyString, "incrbyfloat", ctx.argv[1]);
 }
 
 void append_command(CommandContext& ctx) {
@@ -371,6 +383,7 @@ void append_command(CommandContext& ctx) {
   std::string_view suffix = ctx.argv[2];
   if (entry == nullptr) {
     ctx.db().set_string(ctx.argv[1], suffix, false, ctx.now_ms);
+    notify_keyspace_event(ctx, kNotifyString, "append", ctx.argv[1]);
     ctx.reply.integer(static_cast<long long>(suffix.size()));
     return;
   }
@@ -379,6 +392,7 @@ void append_command(CommandContext& ctx) {
   std::string& text = entry->value.mutable_string();
   text.append(suffix);
   ctx.db().mark_modified(*entry);
+  notify_keyspace_event(ctx, kNotifyString, "append", ctx.argv[1]);
   ctx.reply.integer(static_cast<long long>(text.size()));
 }
 
@@ -458,6 +472,7 @@ void setrange_command(CommandContext& ctx) {
   if (text.size() < needed) text.resize(needed, '\0');
   text.replace(static_cast<std::size_t>(*offset), value.size(), value);
   ctx.db().mark_modified(*entry);
+  notify_keyspace_event(ctx, kNotifyString, "setrange", ctx.argv[1]);
   ctx.reply.integer(static_cast<long long>(text.size()));
 }
 
