@@ -96,7 +96,9 @@ struct KeySpec {
 };
 
 // Who acquires the shard locks: the dispatcher (from the key specs) or the command itself
-// (commands touching whole databases or another database).
+// (commands touching whole databases or another database, or reading every shard like INFO).
+// Every handler that locks shards itself must be kManual and lock through
+// CommandContext::lock/lock_shard: EXEC then holds every shard of every database for it.
 enum class LockPolicy { kKeyShards, kManual };
 
 struct CommandSpec {
@@ -168,5 +170,6 @@ class CommandTable {
 };
 
 // The specs of each command family after part 1, one function per commands_<family>.cpp.
+std::vector<CommandSpec> multi_command_specs();
 
 }  // namespace gorodis

@@ -73,8 +73,9 @@ Entry& Db::add(std::string key, Object value, std::int64_t now_ms) {
   entry->key = std::move(key);
   entry->value = std::move(value);
   Shard& shard = *shards_[shard_index(entry->hash)];
-  ++shard.version;
-  return *shard.keys.insert(std::move(entry));
+  Entry& added = *shard.keys.insert(std::move(entry));
+  touch(shard, added.key, false);
+  return added;
 }
 
 Entry& Db::set(std::string_view key, Object value, bool keep_ttl, std::int64_t now_ms) {
@@ -93,7 +94,7 @@ bool Db::remove(std::string_view key) {
   std::unique_ptr<Entry> entry = shard.keys.remove(key, hash);
   if (!entry) return false;
   if (entry->expire_at_ms != kNoExpiry) unindex_volatile(shard, *entry);
-  ++shard.version;
+  touch(shard, key, true);
   shard.keys.shrink_if_sparse();
   return true;
 }
@@ -113,40 +114,105 @@ void Db::set_expire(Entry& entry, std::int64_t when_ms) {
     shard.volatile_keys.push_back(&entry);
   }
   entry.expire_at_ms = when_ms;
-  ++shard.version;
+  touch(shard, entry.key, false);
 }
 
 bool Db::remove_expire(Entry& entry) {
   if (entry.expire_at_ms == kNoExpiry) return false;
   Shard& shard = *shards_[shard_index(entry.hash)];
   unindex_volatile(shard, entry);
-  ++shard.version;
+  touch(shard, entry.key, false);
   return true;
 }
 
 void Db::mark_modified(const Entry& entry) {
-  ++shards_[shard_index(entry.hash)]->version;
+  touch(*shards_[shard_index(entry.hash)], entry.key, false);
+}
+
+void Db::touch(Shard& shard, std::string_view key, bool removed) {
+  if (shard.watchers.empty()) return;
+  auto it = shard.watchers.find(key);
+  if (it == shard.watchers.end()) return;
+  for (WatchedKey* watch : it->second) {
+    if (watch->expired) {
+      // The key was already expired when watched; Redis lets its deletion pass as no logical
+      // change, and from then on the (absent) key is watched like any other.
+      watch->expired = false;
+      if (removed) continue;
+    }
+    watch->dirty->store(true, std::memory_order_relaxed);
+  }
+}
+
+void Db::touch_all(Shard& emptied, Shard* replacement, std::int64_t now_ms) {
+  for (auto& [key, watches] : emptied.watchers) {
+    const std::uint64_t hash = hash_key(key);
+    const bool present = emptied.keys.find(key, hash) != nullptr;
+    Entry* incoming = replacement != nullptr ? replacement->keys.find(key, hash) : nullptr;
+    if (!present && incoming == nullptr) continue;
+    const bool incoming_expired = incoming != nullptr && is_expired(*incoming, now_ms);
+    for (WatchedKey* watch : watches) {
+      if (watch->expired) {
+        // An expired key replaced by nothing, or by another expired key: no logical change.
+        if (incoming == nullptr) {
+          watch->expired = false;
+          continue;
+        }
+        if (incoming_expired) continue;
+      } else if (!present && incoming_expired) {
+        // An absent key replaced by an expired one is still logically absent.
+        watch->expired = true;
+        continue;
+      }
+      watch->dirty->store(true, std::memory_order_relaxed);
+    }
+  }
 }
 
 std::size_t Db::clear_shard(std::size_t index) {
   Shard& shard = *shards_[index];
+  if (!shard.watchers.empty()) touch_all(shard, nullptr, 0);
   std::size_t removed = shard.keys.size();
   shard.keys.clear();
   shard.volatile_keys.clear();
-  ++shard.version;
   return removed;
 }
 
-void Db::swap_contents(Db& other) {
-  // The mutexes stay where they are (callers hold them); only the contents move.
+void Db::swap_contents(Db& other, std::int64_t now_ms) {
+  // The mutexes and the watcher registries stay where they are (callers hold the mutexes);
+  // only the contents move.
   for (std::size_t i = 0; i < shards_.size(); ++i) {
     Shard& mine = *shards_[i];
     Shard& theirs = *other.shards_[i];
+    if (!mine.watchers.empty()) touch_all(mine, &theirs, now_ms);
+    if (!theirs.watchers.empty()) touch_all(theirs, &mine, now_ms);
     mine.keys.swap(theirs.keys);
     std::swap(mine.volatile_keys, theirs.volatile_keys);
-    ++mine.version;
-    ++theirs.version;
   }
+}
+
+void Db::add_watcher(WatchedKey& watch, std::int64_t now_ms) {
+  const std::uint64_t hash = hash_key(watch.key);
+  Shard& shard = *shards_[shard_index(hash)];
+  Entry* entry = shard.keys.find(watch.key, hash);
+  watch.expired = entry != nullptr && is_expired(*entry, now_ms);
+  shard.watchers[watch.key].push_back(&watch);
+}
+
+void Db::remove_watcher(WatchedKey& watch) {
+  Shard& shard = *shards_[shard_of(watch.key)];
+  auto it = shard.watchers.find(watch.key);
+  std::vector<WatchedKey*>& watches = it->second;
+  *std::find(watches.begin(), watches.end(), &watch) = watches.back();
+  watches.pop_back();
+  if (watches.empty()) shard.watchers.erase(it);
+}
+
+bool Db::watched_key_expired(const WatchedKey& watch, std::int64_t now_ms) {
+  if (watch.expired) return false;
+  const std::uint64_t hash = hash_key(watch.key);
+  Entry* entry = shards_[shard_index(hash)]->keys.find(watch.key, hash);
+  return entry != nullptr && is_expired(*entry, now_ms);
 }
 
 void ShardLocks::add_all(Db& db) {

@@ -258,6 +258,7 @@ void quit_command(CommandContext& ctx) {
 }
 
 void reset_command(CommandContext& ctx) {
+  discard_transaction(ctx.client);
   ctx.client.update([&] {
     ctx.client.db_index = 0;
     ctx.client.protocol = 2;

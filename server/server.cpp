@@ -1,9 +1,9 @@
 // server.cpp — command dispatch and the helpers shared by all command families.
 //
 // Dispatch order follows Redis processCommand: unknown command, unknown subcommand, arity,
-// then execution; each rejection has Redis's exact text. Unknown-command errors quote at most
-// 128 bytes of the name and of the arguments, as Redis does, so a hostile request cannot make
-// the error reply large.
+// authentication, no-multi inside MULTI, queueing inside MULTI, then execution; each rejection has
+// Redis's exact text. Unknown-command errors quote at most 128 bytes of the name and of the
+// arguments, as Redis does, so a hostile request cannot make the error reply large.
 #include "server.hpp"
 
 #include <algorithm>
@@ -114,35 +114,51 @@ void Server::execute(ClientState& client, std::span<const std::string_view> argv
   const CommandSpec* command = table.resolve(argv);
   if (command == nullptr) {
     const CommandSpec* container = table.find(argv[0]);
-    reply.error(container != nullptr ? unknown_subcommand_message(container->name, argv[1])
-                                     : unknown_command_message(argv));
+    reply_refused(client, nullptr,
+                  container != nullptr ? unknown_subcommand_message(container->name, argv[1])
+                                       : unknown_command_message(argv),
+                  reply);
     stats_.unknown_commands.fetch_add(1, std::memory_order_relaxed);
     stats_.error_replies.fetch_add(1, std::memory_order_relaxed);
     return;
   }
   CommandStats& stats = stats_.commands[command->ordinal];
   client.last_command.store(command, std::memory_order_relaxed);
-  if (!command->arity_ok(argv.size()) || (!client.authenticated && !(command->flags & kNoAuth))) {
-    reply.error(command->arity_ok(argv.size()) ? errors::kNoAuth
-                                               : arity_error_message(command->full_name));
+  std::string refusal;
+  if (!command->arity_ok(argv.size())) {
+    refusal = arity_error_message(command->full_name);
+  } else if (!client.authenticated && !(command->flags & kNoAuth)) {
+    refusal = errors::kNoAuth;
+  } else if (client.multi.active && (command->flags & kNoMulti)) {
+    refusal = "ERR Command not allowed inside a transaction";
+  }
+  if (!refusal.empty()) {
+    reply_refused(client, command, refusal, reply);
     stats.rejected.fetch_add(1, std::memory_order_relaxed);
     stats_.error_replies.fetch_add(1, std::memory_order_relaxed);
     return;
   }
+  if (client.multi.active && queue_in_transaction(client, *command, argv, reply)) return;
+  call(client, *command, argv, reply, clock_());
+}
+
+void Server::call(ClientState& client, const CommandSpec& command,
+                  std::span<const std::string_view> argv, ReplyBuilder& reply, std::int64_t now_us,
+                  bool in_exec) {
+  CommandStats& stats = stats_.commands[command.ordinal];
   const std::size_t reply_start = reply.buffer().size();
-  const std::int64_t start_us = clock_();
   const auto started = std::chrono::steady_clock::now();
   {
-    CommandContext ctx{*this, client, argv, reply, *command, start_us / 1000};
+    CommandContext ctx{*this, client, argv, reply, command, now_us / 1000, in_exec};
     ShardLocks locks;
-    if (command->locking == LockPolicy::kKeyShards && command->has_keys()) {
+    if (!in_exec && command.locking == LockPolicy::kKeyShards && command.has_keys()) {
       Db& db = ctx.db();
-      for (const KeyReference& key : CommandTable::keys_of(*command, argv)) {
+      for (const KeyReference& key : CommandTable::keys_of(command, argv)) {
         locks.add_key(db, argv[key.position]);
       }
       locks.lock();
     }
-    command->handler(ctx);
+    command.handler(ctx);
   }
   const std::int64_t duration_us = std::chrono::duration_cast<std::chrono::microseconds>(
                                        std::chrono::steady_clock::now() - started)
@@ -154,8 +170,8 @@ void Server::execute(ClientState& client, std::span<const std::string_view> argv
     stats_.error_replies.fetch_add(1, std::memory_order_relaxed);
   }
   const long long slower_than = settings_->slowlog_log_slower_than.load(std::memory_order_relaxed);
-  if (slower_than >= 0 && duration_us >= slower_than && !(command->flags & kSkipSlowlog)) {
-    slowlog_->record(argv, start_us / 1000000, duration_us, client.addr, client.name,
+  if (slower_than >= 0 && duration_us >= slower_than && !(command.flags & kSkipSlowlog)) {
+    slowlog_->record(argv, now_us / 1000000, duration_us, client.addr, client.name,
                      static_cast<std::size_t>(settings_->slowlog_max_len.load()));
   }
 }

@@ -3,9 +3,10 @@
 // A connection owns a ClientState and a RequestParser; for each parsed command it calls
 // Server::execute(client, argv, reply) and writes reply.buffer() to the socket. execute() is
 // safe to call from many threads/goroutines at once: it resolves the command in the
-// CommandTable, checks arity and authentication, locks the shards of the command's keys
-// (ShardLocks, global order), runs the handler and unlocks, then accounts the call (INFO
-// commandstats, SLOWLOG). Commands of independent shards run in parallel.
+// CommandTable, checks arity and authentication, queues it instead when the client is inside
+// MULTI (multi.hpp), locks the shards of the command's keys (ShardLocks, global order), runs
+// the handler and unlocks, then accounts the call (INFO commandstats, SLOWLOG). Commands of
+// independent shards run in parallel.
 //
 // Besides the keyspace, the Server holds what every connection shares: the run-time Settings,
 // the ClientRegistry, statistics, the slow log and the CLIENT PAUSE state. The connection
@@ -34,6 +35,7 @@
 #include "config.hpp"
 #include "db.hpp"
 #include "goro/sync.hpp"
+#include "multi.hpp"
 #include "resp.hpp"
 #include "slowlog.hpp"
 
@@ -64,6 +66,7 @@ struct ClientState {
   bool authenticated = true;
   ReplyMode reply_mode = ReplyMode::kOn;
   bool close_after_reply = false;  // QUIT, CLIENT KILL of oneself: close once the reply is out
+  MultiState multi;                // MULTI queue and WATCHed keys (multi.cpp)
 
   // Connection facts fixed when it is accepted (empty for in-process clients).
   std::string addr;
@@ -156,6 +159,11 @@ class Server {
   // Runs one command and appends exactly one reply to `reply` (which must use the client's
   // protocol; HELLO switches both). `argv` must not be empty.
   void execute(ClientState& client, std::span<const std::string_view> argv, ReplyBuilder& reply);
+  // Runs a resolved and checked command: locks its keys' shards (unless `in_exec`: EXEC holds
+  // them already), runs the handler, accounts the call. `now_us` is the clock snapshot the
+  // command sees (EXEC passes its own, as Redis freezes the clock for a transaction).
+  void call(ClientState& client, const CommandSpec& command, std::span<const std::string_view> argv,
+            ReplyBuilder& reply, std::int64_t now_us, bool in_exec = false);
 
   // One active expiry pass (Redis activeExpireCycle) over shard group `group` of `groups` (the
   // shards whose global index is group modulo groups): for each shard in turn, samples keys
@@ -202,8 +210,22 @@ struct CommandContext {
   ReplyBuilder& reply;
   const CommandSpec& command;
   std::int64_t now_ms;
+  // The command runs inside EXEC (multi.cpp). EXEC holds every shard lock the command needs
+  // (for a LockPolicy::kManual command: every shard of every database), so a handler never
+  // locks itself here (see lock()), and a blocking command must behave as if its timeout had
+  // expired at once (Redis CLIENT_DENY_BLOCKING): it cannot wait while holding the EXEC.
+  bool in_exec = false;
 
   Db& db() const { return server.db(client.db_index); }
+  // How a handler that locks for itself (LockPolicy::kManual) acquires `locks`: a no-op
+  // inside EXEC, which holds them all already.
+  void lock(ShardLocks& locks) const {
+    if (!in_exec) locks.lock();
+  }
+  // The same for one shard: holds its lock (empty inside EXEC) until the result goes away.
+  std::unique_lock<ShardMutex> lock_shard(Db& db, std::size_t shard) const {
+    return in_exec ? std::unique_lock<ShardMutex>() : std::unique_lock(db.shard(shard).mutex);
+  }
   std::size_t argc() const { return argv.size(); }
 };
 

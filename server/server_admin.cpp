@@ -114,6 +114,9 @@ std::string seconds_with_micros(const timeval& tv) {
 
 class InfoWriter {
  public:
+  explicit InfoWriter(const CommandContext& ctx) : ctx_(ctx) {}
+  // The INFO command being answered (for its shard locking).
+  const CommandContext& context() const { return ctx_; }
   void section(std::string_view name) {
     if (!out_.empty()) out_.append("\r\n");
     out_.append("# ").append(name).append("\r\n");
@@ -131,6 +134,7 @@ class InfoWriter {
   std::string& text() { return out_; }
 
  private:
+  const CommandContext& ctx_;
   std::string out_;
 };
 
@@ -140,11 +144,11 @@ struct KeyspaceCounts {
   std::uint64_t expired = 0;
 };
 
-KeyspaceCounts count_keys(Db& db) {
+KeyspaceCounts count_keys(const CommandContext& ctx, Db& db) {
   KeyspaceCounts counts;
   for (std::size_t i = 0; i < db.shard_count(); ++i) {
     Shard& shard = db.shard(i);
-    std::lock_guard lock(shard.mutex);
+    auto lock = ctx.lock_shard(db, i);
     counts.keys += shard.keys.size();
     counts.expires += shard.volatile_keys.size();
     counts.expired += shard.expired;
@@ -237,7 +241,8 @@ void info_persistence(InfoWriter& w, Server& server) {
 void info_stats(InfoWriter& w, Server& server) {
   ServerStats& stats = server.stats();
   std::uint64_t expired = 0;
-  for (int i = 0; i < server.database_count(); ++i) expired += count_keys(server.db(i)).expired;
+  for (int i = 0; i < server.database_count(); ++i)
+    expired += count_keys(w.context(), server.db(i)).expired;
   w.section("Stats");
   w.field("total_connections_received", stats.connections_received.load());
   w.field("total_commands_processed", total_commands(server));
@@ -298,7 +303,7 @@ void info_commandstats(InfoWriter& w, Server& server) {
 void info_keyspace(InfoWriter& w, Server& server) {
   w.section("Keyspace");
   for (int i = 0; i < server.database_count(); ++i) {
-    KeyspaceCounts counts = count_keys(server.db(i));
+    KeyspaceCounts counts = count_keys(w.context(), server.db(i));
     if (counts.keys == 0) continue;
     w.field("db" + std::to_string(i), "keys=" + std::to_string(counts.keys) + ",expires=" +
                                           std::to_string(counts.expires) + ",avg_ttl=0");
@@ -345,7 +350,7 @@ void info_command(CommandContext& ctx) {
       wanted.push_back(ctx.argv[i]);
     }
   }
-  InfoWriter writer;
+  InfoWriter writer(ctx);
   for (const InfoSection& section : kSections) {
     bool named = std::any_of(wanted.begin(), wanted.end(),
                              [&](std::string_view w) { return iequals(w, section.name); });
@@ -455,7 +460,7 @@ void debug_populate(CommandContext& ctx) {
   for (long long j = 0; j < *count; ++j) {
     key.resize(key_base);
     key.append(std::to_string(j));
-    std::lock_guard lock(db.shard(db.shard_of(key)).mutex);
+    auto lock = ctx.lock_shard(db, db.shard_of(key));
     if (db.lookup(key, ctx.now_ms) != nullptr) continue;
     std::string value = "value:" + std::to_string(j);
     if (size > 0) value.resize(static_cast<std::size_t>(size), '\0');
