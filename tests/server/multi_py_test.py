@@ -1,0 +1,204 @@
+#!/usr/bin/python3
+"""redis-py (Debian python3-redis) transactions against a real gorodis: pipelines with
+transaction=True, WATCH/MULTI/EXEC check-and-set with retries (redis-py's transaction()
+helper) from several threads and connections, and readers that must never see half a
+transaction. Usage: multi_py_test.py <gorodis binary>; exit status 0 on success."""
+import sys
+import threading
+
+import redis
+
+from gorodis_process import gorodis
+
+
+def connect(r):
+    return redis.Redis(port=r.connection_pool.connection_kwargs["port"], socket_timeout=10,
+                       decode_responses=True)
+
+
+def check_pipelines(r):
+    pipe = r.pipeline(transaction=True)
+    pipe.set("tx:a", "1").incr("tx:a").get("tx:a").get("tx:missing")
+    assert pipe.execute() == [True, 2, "2", None]
+
+    # A runtime error inside EXEC is that command's reply; the others still ran.
+    pipe = r.pipeline(transaction=True)
+    pipe.set("tx:s", "x").incr("tx:s").set("tx:after", "y")
+    results = pipe.execute(raise_on_error=False)
+    assert results[0] is True and results[2] is True, results
+    assert isinstance(results[1], redis.ResponseError), results
+    assert str(results[1]) == "value is not an integer or out of range", str(results[1])
+    assert r.get("tx:after") == "y"
+
+    # A command refused while queueing aborts the whole transaction.
+    pipe = r.pipeline(transaction=True)
+    pipe.set("tx:never", "1").execute_command("NOSUCHCOMMAND", "x")
+    try:
+        pipe.execute()
+        raise AssertionError("EXECABORT expected")
+    except redis.ResponseError as e:
+        assert "unknown command 'NOSUCHCOMMAND'" in str(e), str(e)
+    assert r.get("tx:never") is None
+
+    # Raw protocol replies, on one connection.
+    conn = r.connection_pool.get_connection("MULTI")
+    try:
+        def raw(*args):
+            conn.send_command(*args)
+            try:
+                return conn.read_response()
+            except redis.ResponseError as e:
+                return "-" + str(e)
+
+        assert raw("MULTI") == "OK"
+        assert raw("SET", "tx:raw", "v") == "QUEUED"
+        assert raw("MULTI") == "-MULTI calls can not be nested"
+        assert raw("WATCH", "tx:raw") == "-WATCH inside MULTI is not allowed"
+        assert raw("DISCARD") == "OK"
+        assert raw("EXEC") == "-EXEC without MULTI"
+        assert raw("DISCARD") == "-DISCARD without MULTI"
+        assert raw("MULTI") == "OK"
+        assert raw("SHUTDOWN") == "-Command not allowed inside a transaction"
+        assert raw("EXEC") == "-Transaction discarded because of previous errors.", raw
+    finally:
+        r.connection_pool.release(conn)
+    assert r.get("tx:raw") is None
+
+
+def check_watch(r):
+    other = connect(r)
+    r.set("tx:w", "1")
+    with r.pipeline() as pipe:
+        pipe.watch("tx:w")
+        assert pipe.get("tx:w") == "1"
+        other.set("tx:w", "2")
+        pipe.multi()
+        pipe.set("tx:w", "mine")
+        try:
+            pipe.execute()
+            raise AssertionError("WatchError expected")
+        except redis.WatchError:
+            pass
+    assert r.get("tx:w") == "2"
+
+    # Another key, even a neighbour, does not abort.
+    with r.pipeline() as pipe:
+        pipe.watch("tx:w")
+        other.set("tx:w-neighbour", "x")
+        pipe.multi()
+        pipe.set("tx:w", "mine")
+        assert pipe.execute() == [True]
+    assert r.get("tx:w") == "mine"
+
+    # A watched key that expires before EXEC aborts it.
+    r.set("tx:ttl", "1", px=50)
+    with r.pipeline() as pipe:
+        pipe.watch("tx:ttl")
+        threading.Event().wait(0.2)
+        pipe.multi()
+        pipe.set("tx:ttl-result", "ran")
+        try:
+            pipe.execute()
+            raise AssertionError("WatchError expected after expiry")
+        except redis.WatchError:
+            pass
+    assert r.get("tx:ttl-result") is None
+
+    # FLUSHDB by another client touches a watched key that existed.
+    with r.pipeline() as pipe:
+        pipe.watch("tx:w")
+        other.flushdb()
+        pipe.multi()
+        pipe.set("tx:w", "again")
+        try:
+            pipe.execute()
+            raise AssertionError("WatchError expected after FLUSHDB")
+        except redis.WatchError:
+            pass
+
+
+def check_concurrent_increments(r):
+    threads, increments = 6, 150
+    counters = ["tx:counter:0", "tx:counter:1"]
+    successes = [0] * len(counters)
+    lock = threading.Lock()
+    errors = []
+
+    def increment(index):
+        try:
+            client = connect(r)
+            for i in range(increments):
+                key = counters[(index + i) % len(counters)]
+
+                def cas(pipe):
+                    value = int(pipe.get(key) or 0)
+                    pipe.multi()
+                    pipe.set(key, value + 1)
+
+                client.transaction(cas, key)
+                with lock:
+                    successes[counters.index(key)] += 1
+        except Exception as e:  # reported by the main thread
+            errors.append(e)
+
+    workers = [threading.Thread(target=increment, args=(i,)) for i in range(threads)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    assert not errors, errors
+    for key, expected in zip(counters, successes):
+        assert int(r.get(key)) == expected, (key, r.get(key), expected)
+    assert sum(successes) == threads * increments
+
+
+def check_no_half_transaction(r):
+    stop = threading.Event()
+    torn = []
+    errors = []
+
+    def writer(index):
+        try:
+            client = connect(r)
+            for i in range(300):
+                pipe = client.pipeline(transaction=True)
+                value = f"{index}:{i}"
+                pipe.set("tx:left", value).set("tx:right", value)
+                assert pipe.execute() == [True, True]
+        except Exception as e:
+            errors.append(e)
+
+    def reader():
+        try:
+            client = connect(r)
+            while not stop.is_set():
+                left, right = client.mget("tx:left", "tx:right")
+                if left != right:
+                    torn.append((left, right))
+        except Exception as e:
+            errors.append(e)
+
+    writers = [threading.Thread(target=writer, args=(i,)) for i in range(3)]
+    readers = [threading.Thread(target=reader) for _ in range(2)]
+    for t in writers + readers:
+        t.start()
+    for t in writers:
+        t.join()
+    stop.set()
+    for t in readers:
+        t.join()
+    assert not errors, errors
+    assert not torn, torn[:5]
+
+
+def main():
+    with gorodis(sys.argv[1]) as r:
+        check_pipelines(r)
+        check_watch(r)
+        check_concurrent_increments(r)
+        check_no_half_transaction(r)
+        print("redis-py transactions: all checks passed")
+
+
+if __name__ == "__main__":
+    main()
