@@ -58,12 +58,12 @@ std::string describe(const ClientState& client) {
 }
 
 // Waits while CLIENT PAUSE holds `argv`'s command back, after sending the replies so far.
-void wait_while_paused(Server& server, std::span<const std::string_view> argv,
-                       goro::io::BufWriter& out) {
+void wait_while_paused(Server& server, const ClientState& client,
+                       std::span<const std::string_view> argv, goro::io::BufWriter& out) {
   const CommandSpec* command = CommandTable::instance().resolve(argv);
   if (command == nullptr) return;
   bool flushed = false;
-  while (server.pause().blocks(*command, now_ms(server))) {
+  while (server.pause().blocks(*command, client, now_ms(server))) {
     if (!flushed) flushed = out.flush().ok();
     goro::sleep(kPausePoll);
   }
@@ -105,7 +105,7 @@ void run_client(Server& server, ClientState& client, goro::net::Conn& conn) {
     std::size_t written = 0;
     while ((status = parser.next(argv)) == ParseStatus::kCommandReady) {
       if (server.pause().mode.load(std::memory_order_relaxed) != PauseState::kNone) {
-        wait_while_paused(server, argv, out);
+        wait_while_paused(server, client, argv, out);
       }
       const ReplyMode mode = client.reply_mode;
       reply.set_protocol(client.protocol);

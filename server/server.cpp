@@ -10,6 +10,7 @@
 #include <cctype>
 #include <climits>
 
+#include "commands.hpp"
 #include "config.hpp"
 #include "slowlog.hpp"
 #include "util.hpp"
@@ -64,10 +65,12 @@ void ServerStats::reset() {
   }
 }
 
-bool PauseState::blocks(const CommandSpec& command, std::int64_t now_ms) const {
+bool PauseState::blocks(const CommandSpec& command, const ClientState& client,
+                        std::int64_t now_ms) const {
   int current = mode.load(std::memory_order_acquire);
   if (current == kNone || now_ms >= end_ms.load(std::memory_order_acquire)) return false;
-  return current == kAll || (command.flags & kWrite) != 0;
+  return current == kAll || (command.flags & kWrite) != 0 ||
+         (command.handler == exec_command && client.multi.has_writes);
 }
 
 namespace {

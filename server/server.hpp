@@ -137,8 +137,9 @@ struct PauseState {
   enum Mode { kNone = 0, kWrite = 1, kAll = 2 };
   std::atomic<int> mode{kNone};
   std::atomic<std::int64_t> end_ms{0};
-  // Whether `command` must wait now.
-  bool blocks(const CommandSpec& command, std::int64_t now_ms) const;
+  // Whether `client`'s `command` must wait now. Like Redis, an EXEC whose queue holds a write
+  // counts as a write.
+  bool blocks(const CommandSpec& command, const ClientState& client, std::int64_t now_ms) const;
 };
 
 using UnixMicrosClock = std::function<std::int64_t()>;

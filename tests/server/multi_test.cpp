@@ -658,6 +658,23 @@ TEST(Multi, QueuedCommandsRunWithEveryLockTheyNeed) {
       "*1\r\n$1\r\na\r\n+OK\r\n:4\r\n");
 }
 
+// CLIENT PAUSE WRITE holds back an EXEC whose queue holds a write, as Redis does, and lets
+// one with only reads through.
+TEST(Multi, PauseWriteHoldsBackExecWithWrites) {
+  TestServer server;
+  PauseState& pause = server.server().pause();
+  pause.mode.store(PauseState::kWrite);
+  pause.end_ms.store(server.now_ms() + 1000);
+  const CommandSpec& exec = *CommandTable::instance().find("exec");
+  EXPECT_EQ(server.run({"multi"}), "+OK\r\n");
+  EXPECT_EQ(server.run({"get", "a"}), "+QUEUED\r\n");
+  EXPECT_FALSE(pause.blocks(exec, server.client(), server.now_ms()));
+  EXPECT_EQ(server.run({"set", "a", "1"}), "+QUEUED\r\n");
+  EXPECT_TRUE(pause.blocks(exec, server.client(), server.now_ms()));
+  EXPECT_EQ(server.run({"discard"}), "+OK\r\n");
+  EXPECT_FALSE(pause.blocks(exec, server.client(), server.now_ms()));
+}
+
 // Parses the two bulk strings of an MGET/EXEC-of-two-GETs reply ("$-1" for a missing key).
 std::pair<std::string, std::string> two_bulks(const std::string& reply) {
   std::vector<std::string> values;
