@@ -4,19 +4,23 @@
 //
 // * Command execution. Server::execute locks the shards of the command's keys (taken from the
 //   command table's key specs) with ShardLocks, runs the command, and unlocks. Commands that
-//   touch whole databases (KEYS, SCAN, DBSIZE, FLUSHDB, SWAPDB, ...) or another database (MOVE,
-//   COPY ... DB) lock for themselves, always through ShardLocks, so the global order holds.
+//   touch whole databases (KEYS, SCAN, DBSIZE, FLUSHDB, SWAPDB, INFO's key counts, ...) or
+//   another database (MOVE, COPY ... DB) are LockPolicy::kManual and lock for themselves,
+//   always through ShardLocks (via CommandContext::lock/lock_shard), so the global order holds.
 //
-// * WATCH. Each shard has a version counter that every write to it bumps (add, set, remove,
-//   TTL changes, mark_modified after in-place edits). WATCH records (db, shard, version) for
-//   each watched key; EXEC locks those shards and aborts if any version moved. This is
-//   conservative (a write to another key of the same shard also aborts) but never misses a
-//   write; per-key versions can refine it later without changing the protocol.
+// * WATCH. Each shard keeps a registry of its watched keys (key -> the watching clients'
+//   WatchedKey records). Every change to a key (add, set, remove, TTL changes, mark_modified
+//   after in-place edits, flush, SWAPDB) looks the key up there under the shard lock and marks
+//   its watchers dirty; with nobody watching in the shard that is one emptiness check. EXEC
+//   reads its dirty flag holding the watched keys' shards, so a change is never missed, and a
+//   write to another key of the same shard never aborts (Redis's per-key semantics). Details
+//   and the expiry rules are in multi.cpp.
 //
-// * MULTI/EXEC. EXEC computes the union of the shards of all queued commands' keys (all shards
-//   of a database for a keyless whole-db command), acquires them once with ShardLocks, then
-//   runs the queued commands with their locks already held; per-command locking is skipped
-//   while an EXEC holds the set. This gives EXEC the isolation Redis's single thread gives it.
+// * MULTI/EXEC (multi.cpp). EXEC computes the union of the shards of all queued commands' keys
+//   and of the watched keys, acquires them once with ShardLocks, then runs the queued commands
+//   with their locks already held (CommandContext::in_exec: no command locks again). A queued
+//   kManual command or SELECT makes EXEC take every shard of every database. This gives EXEC
+//   the isolation Redis's single thread gives it.
 //
 // * Blocking commands (BLPOP & co., when lists arrive). A blocked client registers on a per-key
 //   wait list kept in the key's shard; a write that makes the key ready (under that shard's
@@ -27,6 +31,8 @@
 //   while their shard locks are still held. Two commands that conflict share a shard, so their
 //   sequence numbers are ordered like their effects; the AOF writer appends commands in
 //   sequence order (a small reorder buffer), which replays to the same dataset.
+//   A transaction is handed over as one block at the end of exec_command (multi.cpp), while
+//   EXEC still holds all its shards.
 //
 // Expiry: a TTL is stored in the entry itself, and each shard keeps a dense vector of its
 // entries that have one (swap-remove keeps it O(1)); active expiry samples it uniformly.
