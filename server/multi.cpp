@@ -121,6 +121,7 @@ MultiState::~MultiState() {
 void discard_transaction(ClientState& client, bool locks_held) {
   MultiState& multi = client.multi;
   multi.active = false;
+  multi.listed_count.store(-1, std::memory_order_relaxed);
   multi.queue_failed = false;
   multi.whole_keyspace = false;
   multi.has_writes = false;
@@ -150,6 +151,8 @@ bool queue_in_transaction(ClientState& client, const CommandSpec& command,
   // Like Redis, a transaction that can only abort stops storing commands (same reply).
   if (!multi.queue_failed && !multi.watch_dirty.load(std::memory_order_relaxed)) {
     multi.queued.push_back({&command, std::vector<std::string>(argv.begin(), argv.end())});
+    multi.listed_count.store(static_cast<long long>(multi.queued.size()),
+                             std::memory_order_relaxed);
     if (command.locking == LockPolicy::kManual || command.handler == select_command) {
       multi.whole_keyspace = true;
     }
@@ -165,6 +168,7 @@ void multi_command(CommandContext& ctx) {
     return;
   }
   ctx.client.multi.active = true;
+  ctx.client.multi.listed_count.store(0, std::memory_order_relaxed);
   ctx.reply.ok();
 }
 
@@ -197,18 +201,20 @@ void exec_command(CommandContext& ctx) {
     discard_transaction(ctx.client, true);
     return;
   }
-  std::vector<QueuedCommand> queued = std::move(multi.queued);
-  discard_transaction(ctx.client, true);
-  ctx.reply.array_header(queued.size());
+  // Redis unwatches before running the block, and the client stays in MULTI while it runs
+  // (CLIENT INFO inside the block says so). No queued command can reach the queue.
+  unwatch_all(multi, true);
+  ctx.reply.array_header(multi.queued.size());
   std::vector<std::string_view> argv;
-  for (const QueuedCommand& command : queued) {
+  for (const QueuedCommand& command : multi.queued) {
     argv.assign(command.args.begin(), command.args.end());
     ctx.server.call(ctx.client, *command.command, argv, ctx.reply, ctx.now_ms * 1000, true);
   }
   // AOF / replication hook: here the whole block has run, in order, and `locks` still holds
   // every shard it touched, so no conflicting command can have run in between. A log of write
-  // commands feeds MULTI, `queued` (its write commands, in order) and EXEC as one unit at this
-  // point, before the locks are released.
+  // commands feeds MULTI, multi.queued (its write commands, in order) and EXEC as one unit at
+  // this point, before the locks are released.
+  discard_transaction(ctx.client, true);
 }
 
 void watch_command(CommandContext& ctx) {

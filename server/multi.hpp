@@ -26,8 +26,9 @@ struct QueuedCommand {
   std::vector<std::string> args;
 };
 
-// Owned by ClientState and used only by the client's own goroutine, except `watch_dirty`,
-// which writes to watched keys set from other goroutines (under the key's shard lock).
+// Owned by ClientState and used only by the client's own goroutine, except the atomics:
+// `watch_dirty`, which writes to watched keys set from other goroutines (under the key's shard
+// lock), and `listed_count`, which CLIENT LIST reads from other goroutines.
 struct MultiState {
   MultiState() = default;
   MultiState(const MultiState&) = delete;
@@ -36,6 +37,8 @@ struct MultiState {
   ~MultiState();
 
   bool active = false;  // between MULTI and EXEC/DISCARD (Redis CLIENT_MULTI)
+  // CLIENT LIST's multi=: the number of queued commands while active, else -1.
+  std::atomic<long long> listed_count{-1};
   // A command was refused while queueing: EXEC aborts (Redis CLIENT_DIRTY_EXEC).
   bool queue_failed = false;
   // A queued command locks for itself (LockPolicy::kManual) or changes the database (SELECT):

@@ -188,9 +188,15 @@ std::string client_line(Server& server, ClientState& client) {
   line.append(" age=").append(std::to_string((now - client.created_ms) / 1000));
   line.append(" idle=").append(
       std::to_string((now - client.last_interaction_ms.load(std::memory_order_relaxed)) / 1000));
-  line.append(" flags=").append(client.no_evict ? "e" : "N");
+  const long long multi = client.multi.listed_count.load(std::memory_order_relaxed);
+  std::string flags;
+  if (multi >= 0) flags.push_back('x');
+  if (client.multi.watch_dirty.load(std::memory_order_relaxed)) flags.push_back('d');
+  if (client.no_evict) flags.push_back('e');
+  line.append(" flags=").append(flags.empty() ? "N" : flags);
   line.append(" db=").append(std::to_string(client.db_index));
-  line.append(" sub=0 psub=0 ssub=0 multi=-1 qbuf=").append(std::to_string(qbuf));
+  line.append(" sub=0 psub=0 ssub=0 multi=").append(std::to_string(multi));
+  line.append(" qbuf=").append(std::to_string(qbuf));
   line.append(" qbuf-free=0 argv-mem=0 multi-mem=0 rbs=").append(std::to_string(kReadChunk));
   line.append(" rbp=0 obl=0 oll=0 omem=0 tot-mem=")
       .append(std::to_string(kReadChunk + kWriteBuffer + qbuf));

@@ -794,6 +794,34 @@ TEST(Multi, QueuedCommandsRunWithEveryLockTheyNeed) {
       "*1\r\n$1\r\na\r\n+OK\r\n:4\r\n");
 }
 
+// CLIENT LIST/INFO show Redis's transaction state: flags x (in MULTI) and d (a watched key
+// changed), multi=<queued commands> (-1 outside MULTI); the block runs still inside MULTI.
+TEST(Multi, ClientListShowsTransactionState) {
+  TwoClients clients;
+  auto info = [&] { return clients.run(1, {"client", "info"}); };
+  EXPECT_NE(info().find(" flags=N db=0 sub=0 psub=0 ssub=0 multi=-1 "), std::string::npos);
+  EXPECT_EQ(clients.run(1, {"watch", "x"}), "+OK\r\n");
+  EXPECT_EQ(clients.run(2, {"set", "x", "1"}), "+OK\r\n");
+  EXPECT_NE(info().find(" flags=d db=0 sub=0 psub=0 ssub=0 multi=-1 "), std::string::npos);
+  EXPECT_EQ(clients.run(1, {"multi"}), "+OK\r\n");
+  EXPECT_EQ(clients.run(1, {"set", "y", "1"}), "+QUEUED\r\n");
+  ClientRegistry& registry = clients.server().server().clients();
+  ASSERT_TRUE(registry.add(clients.server().client(), 10));
+  std::string listed = clients.run(2, {"client", "list"});
+  registry.remove(clients.server().client());
+  // Like Redis, a transaction that can only abort stores nothing: multi=0.
+  EXPECT_NE(listed.find(" flags=xd db=0 sub=0 psub=0 ssub=0 multi=0 "), std::string::npos)
+      << listed;
+  EXPECT_EQ(clients.run(1, {"discard"}), "+OK\r\n");
+  EXPECT_EQ(clients.run(1, {"multi"}), "+OK\r\n");
+  EXPECT_EQ(clients.run(1, {"set", "y", "1"}), "+QUEUED\r\n");
+  EXPECT_EQ(clients.run(1, {"client", "info"}), "+QUEUED\r\n");
+  std::string block = clients.run(1, {"exec"});
+  EXPECT_NE(block.find(" flags=x db=0 sub=0 psub=0 ssub=0 multi=2 "), std::string::npos) << block;
+  EXPECT_NE(block.find(" cmd=exec "), std::string::npos) << block;
+  EXPECT_NE(info().find(" flags=N db=0 sub=0 psub=0 ssub=0 multi=-1 "), std::string::npos);
+}
+
 // CLIENT PAUSE WRITE holds back an EXEC whose queue holds a write, as Redis does, and lets
 // one with only reads through.
 TEST(Multi, PauseWriteHoldsBackExecWithWrites) {
