@@ -94,14 +94,9 @@ void collect_exec_locks(CommandContext& ctx, const MultiState& multi, ShardLocks
     for (int i = 0; i < ctx.server.database_count(); ++i) locks.add_all(ctx.server.db(i));
     return;
   }
-  Db& db = ctx.db();
   for (const QueuedCommand& queued : multi.queued) {
-    const CommandSpec& command = *queued.command;
-    if (command.locking != LockPolicy::kKeyShards || !command.has_keys()) continue;
     std::vector<std::string_view> argv(queued.args.begin(), queued.args.end());
-    for (const KeyReference& key : CommandTable::keys_of(command, argv)) {
-      locks.add_key(db, argv[key.position]);
-    }
+    add_dispatcher_shards(locks, ctx.db(), *queued.command, argv);
   }
 }
 

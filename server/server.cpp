@@ -154,11 +154,8 @@ void Server::call(ClientState& client, const CommandSpec& command,
   {
     CommandContext ctx{*this, client, argv, reply, command, now_us / 1000, in_exec};
     ShardLocks locks;
-    if (!in_exec && command.locking == LockPolicy::kKeyShards && command.has_keys()) {
-      Db& db = ctx.db();
-      for (const KeyReference& key : CommandTable::keys_of(command, argv)) {
-        locks.add_key(db, argv[key.position]);
-      }
+    if (!in_exec) {
+      add_dispatcher_shards(locks, ctx.db(), command, argv);
       locks.lock();
     }
     command.handler(ctx);
@@ -176,6 +173,14 @@ void Server::call(ClientState& client, const CommandSpec& command,
   if (slower_than >= 0 && duration_us >= slower_than && !(command.flags & kSkipSlowlog)) {
     slowlog_->record(argv, now_us / 1000000, duration_us, client.addr, client.name,
                      static_cast<std::size_t>(settings_->slowlog_max_len.load()));
+  }
+}
+
+void add_dispatcher_shards(ShardLocks& locks, Db& db, const CommandSpec& command,
+                           std::span<const std::string_view> argv) {
+  if (command.locking != LockPolicy::kKeyShards || !command.has_keys()) return;
+  for (const KeyReference& key : CommandTable::keys_of(command, argv)) {
+    locks.add_key(db, argv[key.position]);
   }
 }
 

@@ -252,6 +252,11 @@ inline constexpr std::string_view kWrongPass =
     "WRONGPASS invalid username-password pair or user is disabled.";
 }  // namespace errors
 
+// Adds to `locks` the shards the dispatcher locks for `command` in `db`: its keys' shards
+// (from the key specs), none for a LockPolicy::kManual command.
+void add_dispatcher_shards(ShardLocks& locks, Db& db, const CommandSpec& command,
+                           std::span<const std::string_view> argv);
+
 // Shared argument helpers. Each returns nullopt/false after replying with the error.
 std::optional<long long> integer_argument(CommandContext& ctx, std::size_t index,
                                           std::string_view error = errors::kNotInteger);
