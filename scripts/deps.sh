@@ -8,7 +8,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev libboost-context-dev
   libunwind-dev libdw-dev
   g++-aarch64-linux-gnu qemu-user
-  redis-tools python3-redis libhiredis-dev
+  redis-tools redis-server python3-redis libhiredis-dev
 )
 missing=()
 for p in "${packages[@]}"; do

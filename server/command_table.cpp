@@ -1361,6 +1361,26 @@ std::vector<CommandSpec> part1_command_specs() {
        .summary = "Get the UNIX time stamp of the last successful save to disk",
        .complexity = "O(1)",
        .tips = {"nondeterministic_output"}},
+      {.name = "bgsave",
+       .handler = bgsave_command,
+       .arity = -1,
+       .flags = kAdmin | kNoScript | kNoAsyncLoading,
+       .acl_categories = 0,
+       .group = "server",
+       .since = "1.0.0",
+       .summary = "Asynchronously save the dataset to disk",
+       .complexity = "O(1)",
+       .locking = LockPolicy::kManual},
+      {.name = "save",
+       .handler = save_command,
+       .arity = 1,
+       .flags = kAdmin | kNoScript | kNoAsyncLoading | kNoMulti,
+       .acl_categories = 0,
+       .group = "server",
+       .since = "1.0.0",
+       .summary = "Synchronously save the dataset to disk",
+       .complexity = "O(N) where N is the total number of keys in all databases",
+       .locking = LockPolicy::kManual},
       {.name = "shutdown",
        .handler = shutdown_command,
        .arity = -1,
@@ -1411,7 +1431,8 @@ void add_implicit_acl_categories(CommandSpec& command) {
 // specs, or "movablekeys" when the specs cannot be expressed that way.
 void derive_legacy_range(CommandSpec& command) {
   if (command.key_specs.empty()) return;
-  if (command.key_specs.size() == 1) {
+  if (command.key_specs.size() == 1 &&
+      command.key_specs.front().find == KeySpec::FindKeys::kRange) {
     const KeySpec& spec = command.key_specs.front();
     command.legacy_first_key = spec.begin_index;
     command.legacy_last_key = spec.last_key >= 0 ? spec.begin_index + spec.last_key : spec.last_key;
@@ -1423,7 +1444,8 @@ void derive_legacy_range(CommandSpec& command) {
   int last = 0;
   int previous_last = 0;
   for (const KeySpec& spec : command.key_specs) {
-    if (spec.key_step != 1 || (previous_last && previous_last != spec.begin_index - 1)) {
+    if (spec.find != KeySpec::FindKeys::kRange || spec.key_step != 1 ||
+        (previous_last && previous_last != spec.begin_index - 1)) {
       command.flags |= kMovableKeys;
       continue;
     }
@@ -1462,6 +1484,8 @@ std::vector<CommandSpec> command_definitions() {
   auto append = [&commands](std::vector<CommandSpec> family) {
     for (CommandSpec& spec : family) commands.push_back(std::move(spec));
   };
+  append(hash_command_specs());
+  append(set_command_specs());
   append(multi_command_specs());
   return commands;
 }
@@ -1516,7 +1540,17 @@ std::vector<KeyReference> CommandTable::keys_of(const CommandSpec& command,
   for (const KeySpec& spec : command.key_specs) {
     int first = spec.begin_index;
     int last;
-    if (spec.last_key >= 0) {
+    if (spec.find == KeySpec::FindKeys::kKeynum) {
+      // A key count that is missing, not a number, negative or larger than the arguments
+      // makes the request invalid: Redis then falls back to the command's getkeys procedure,
+      // which for every keynum command finds no keys at all.
+      int count_index = first + spec.keynum_index;
+      std::optional<long long> count;
+      if (count_index < argc) count = parse_int64(argv[static_cast<std::size_t>(count_index)]);
+      first += spec.first_key;
+      if (!count || *count < 0 || *count > argc - first) return {};
+      last = first + static_cast<int>(*count) - 1;
+    } else if (spec.last_key >= 0) {
       last = first + spec.last_key;
     } else if (spec.limit == 0) {
       last = argc + spec.last_key;

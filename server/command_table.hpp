@@ -72,8 +72,11 @@ enum AclCategory : std::uint64_t {
 };
 
 // A Redis 7 key specification restricted to what gorodis's commands need: begin_search by
-// index, find_keys by range. `last_key` is relative to the first key (-1 = last argument).
+// index, find_keys by range (`last_key` is relative to the first key, -1 = last argument) or by
+// keynum (the key count is at begin_index + keynum_index, the keys start at begin_index +
+// first_key, as in SINTERCARD numkeys key...).
 struct KeySpec {
+  enum class FindKeys : std::uint8_t { kRange, kKeynum };
   enum Flag : std::uint32_t {
     kRO = 1 << 0,
     kRW = 1 << 1,
@@ -93,6 +96,9 @@ struct KeySpec {
   int key_step = 1;
   int limit = 0;
   std::string_view notes = {};
+  FindKeys find = FindKeys::kRange;
+  int keynum_index = 0;
+  int first_key = 0;
 };
 
 // Who acquires the shard locks: the dispatcher (from the key specs) or the command itself
@@ -170,6 +176,8 @@ class CommandTable {
 };
 
 // The specs of each command family after part 1, one function per commands_<family>.cpp.
+std::vector<CommandSpec> hash_command_specs();
+std::vector<CommandSpec> set_command_specs();
 std::vector<CommandSpec> multi_command_specs();
 
 }  // namespace gorodis

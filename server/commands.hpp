@@ -122,8 +122,47 @@ void slowlog_len_command(CommandContext& ctx);
 void slowlog_reset_command(CommandContext& ctx);
 void slowlog_help_command(CommandContext& ctx);
 void lastsave_command(CommandContext& ctx);
+void save_command(CommandContext& ctx);
+void bgsave_command(CommandContext& ctx);
 void shutdown_command(CommandContext& ctx);
 void debug_command(CommandContext& ctx);
+
+// hash (t_hash.cpp)
+void hset_command(CommandContext& ctx);
+void hsetnx_command(CommandContext& ctx);
+void hget_command(CommandContext& ctx);
+void hmget_command(CommandContext& ctx);
+void hmset_command(CommandContext& ctx);
+void hdel_command(CommandContext& ctx);
+void hlen_command(CommandContext& ctx);
+void hexists_command(CommandContext& ctx);
+void hkeys_command(CommandContext& ctx);
+void hvals_command(CommandContext& ctx);
+void hgetall_command(CommandContext& ctx);
+void hincrby_command(CommandContext& ctx);
+void hincrbyfloat_command(CommandContext& ctx);
+void hstrlen_command(CommandContext& ctx);
+void hrandfield_command(CommandContext& ctx);
+void hscan_command(CommandContext& ctx);
+
+// set (t_set.cpp)
+void sadd_command(CommandContext& ctx);
+void srem_command(CommandContext& ctx);
+void smembers_command(CommandContext& ctx);
+void sismember_command(CommandContext& ctx);
+void smismember_command(CommandContext& ctx);
+void scard_command(CommandContext& ctx);
+void spop_command(CommandContext& ctx);
+void srandmember_command(CommandContext& ctx);
+void smove_command(CommandContext& ctx);
+void sinter_command(CommandContext& ctx);
+void sintercard_command(CommandContext& ctx);
+void sinterstore_command(CommandContext& ctx);
+void sunion_command(CommandContext& ctx);
+void sunionstore_command(CommandContext& ctx);
+void sdiff_command(CommandContext& ctx);
+void sdiffstore_command(CommandContext& ctx);
+void sscan_command(CommandContext& ctx);
 
 // transactions (multi.cpp)
 void multi_command(CommandContext& ctx);

@@ -49,7 +49,9 @@ std::optional<long long> parse_memory(std::string_view text) {
       return *number * unit.factor;
     }
   }
-  return parse_int64(text);
+  auto number = parse_int64(text);
+  if (number && *number < 0) return std::nullopt;
+  return number;
 }
 
 template <auto Member, long long Min, long long Max, bool Memory = false>
@@ -191,6 +193,15 @@ const std::vector<Param>& params() {
          return one_of_error<kPolicies>();
        }},
       text<&Settings::save>("save", true),
+      {"dbfilename", true, [](const Settings& s) { return s.dbfilename.get(); },
+       [](Settings& s, std::string_view value, bool store) -> std::string {
+         // Redis isValidDBfilename: a file name inside `dir`, never a path.
+         if (value.find('/') != std::string_view::npos) {
+           return "dbfilename can't be a path, just a filename";
+         }
+         if (store) s.dbfilename.set(std::string(value));
+         return {};
+       }},
       {"appendonly", true,
        [](const Settings& s) { return std::string(s.appendonly.load() ? "yes" : "no"); },
        [](Settings&, std::string_view value, bool) -> std::string {
@@ -200,6 +211,13 @@ const std::vector<Param>& params() {
          return {};
        }},
       number<&Settings::tcp_keepalive, 0, INT_MAX>("tcp-keepalive", true),
+      number<&Settings::hash_max_listpack_entries, 0, LLONG_MAX>("hash-max-listpack-entries", true),
+      number<&Settings::hash_max_listpack_entries, 0, LLONG_MAX>("hash-max-ziplist-entries", true),
+      number<&Settings::hash_max_listpack_value, 0, LLONG_MAX, true>("hash-max-listpack-value",
+                                                                     true),
+      number<&Settings::hash_max_listpack_value, 0, LLONG_MAX, true>("hash-max-ziplist-value",
+                                                                     true),
+      number<&Settings::set_max_intset_entries, 0, LONG_MAX>("set-max-intset-entries", true),
   };
   return table;
 }

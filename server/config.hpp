@@ -66,9 +66,16 @@ class Settings {
   std::atomic<long long> hz{10};
   std::atomic<long long> maxmemory{0};
   Guarded<std::string> maxmemory_policy{"noeviction"};
-  Guarded<std::string> save;  // accepted for compatibility; persistence comes later
+  Guarded<std::string> save;  // accepted; automatic save rules come with issue 7
+  Guarded<std::string> dbfilename{"dump.rdb"};
   std::atomic<bool> appendonly{false};
   std::atomic<long long> tcp_keepalive{300};
+  // A hash stays a listpack while it has at most this many fields, each field and value at
+  // most this many bytes (hash-max-listpack-*, alias hash-max-ziplist-*).
+  std::atomic<long long> hash_max_listpack_entries{512};
+  std::atomic<long long> hash_max_listpack_value{64};
+  // Most members a set keeps in the intset encoding (beyond: a hash table).
+  std::atomic<long long> set_max_intset_entries{512};
 
   // Whether `password` is requirepass, compared in time independent of where they differ.
   bool password_matches(std::string_view password) const;

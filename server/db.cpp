@@ -27,6 +27,12 @@
 //   lock) marks it ready, and the woken goroutine re-runs the command under the shard lock, so
 //   a wakeup never races with the write that caused it.
 //
+// * Snapshots (BGSAVE). Starting a save marks every shard (holding every lock, so the marks
+//   are one point in time); the first holder of a marked shard's lock — the saver walking the
+//   shards, or a command about to write — serializes the shard before anything else happens
+//   under that lock. Every shard is thus saved exactly as it was at the mark, with no fork and
+//   no copy of the values; a writer pays for one shard's serialization at most once per save.
+//
 // * AOF / replication. Write commands get a sequence number from one global atomic counter
 //   while their shard locks are still held. Two commands that conflict share a shard, so their
 //   sequence numbers are ordered like their effects; the AOF writer appends commands in
@@ -221,6 +227,18 @@ bool Db::watched_key_expired(const WatchedKey& watch, std::int64_t now_ms) {
   return entry != nullptr && is_expired(*entry, now_ms);
 }
 
+namespace {
+
+void capture_pending_snapshot(Db& db, std::size_t shard) {
+  if (ShardSnapshot* snapshot = db.shard(shard).snapshot) snapshot->capture(db, shard);
+}
+
+}  // namespace
+
+ShardGuard::ShardGuard(Db& db, std::size_t shard) : lock_(db.shard(shard).mutex) {
+  capture_pending_snapshot(db, shard);
+}
+
 void ShardLocks::add_all(Db& db) {
   for (std::size_t i = 0; i < db.shard_count(); ++i) add(db, i);
 }
@@ -236,6 +254,7 @@ void ShardLocks::lock() {
       wanted_.end());
   held_.reserve(wanted_.size());
   for (const Slot& slot : wanted_) held_.emplace_back(slot.db->shard(slot.shard).mutex);
+  for (const Slot& slot : wanted_) capture_pending_snapshot(*slot.db, slot.shard);
 }
 
 void ShardLocks::unlock() {

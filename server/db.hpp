@@ -80,8 +80,22 @@ using WatchRegistry = std::unordered_map<std::string, std::vector<WatchedKey*>,
 // thread. Contended locking therefore REQUIRES running in a goroutine (inside goro::run).
 using ShardMutex = goro::Mutex;
 
+class Db;
+
+// A background save waiting to serialize shards (rdb.cpp). Whoever locks a shard marked with one
+// captures the shard first (see ShardGuard), so a save sees every shard as it was when the save
+// started, however the shard changes later.
+class ShardSnapshot {
+ public:
+  virtual ~ShardSnapshot() = default;
+  // Serializes the shard and clears its mark. REQUIRES: the shard's lock.
+  virtual void capture(Db& db, std::size_t shard) = 0;
+};
+
 struct Shard {
   ShardMutex mutex;
+  // Set (under every shard lock) when a background save starts; cleared by its capture.
+  ShardSnapshot* snapshot = nullptr;
   KeyTable keys;
   // Entries with expire_at_ms != kNoExpiry; Entry::volatile_slot is each one's position.
   std::vector<Entry*> volatile_keys;
@@ -151,6 +165,18 @@ class Db {
   int id_;
   unsigned shard_bits_;
   std::vector<std::unique_ptr<Shard>> shards_;
+};
+
+// Locks one shard (the shard's mutex is only ever locked through this or ShardLocks, which both
+// run a pending snapshot capture before the holder can modify the shard).
+class ShardGuard {
+ public:
+  ShardGuard(Db& db, std::size_t shard);
+  ShardGuard(const ShardGuard&) = delete;
+  ShardGuard& operator=(const ShardGuard&) = delete;
+
+ private:
+  std::unique_lock<ShardMutex> lock_;
 };
 
 // RAII set of shard locks, acquired in (database, shard) order. Collect with add()/add_key()/

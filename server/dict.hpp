@@ -75,6 +75,11 @@ class HashTable : public HashTableBase {
     std::swap(tables_, other.tables_);
     std::swap(rehash_index_, other.rehash_index_);
   }
+  // Sizes a table that has no buckets yet for `entries` nodes, so that a bulk load does not
+  // resize on the way (Redis dictExpand before converting a listpack).
+  void reserve(std::size_t entries) {
+    if (bucket_count() == 0) start_resize(entries);
+  }
   // Starts a shrink when the table is sparse (Redis htNeedsResize / dictResize).
   void shrink_if_sparse();
 

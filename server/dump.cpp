@@ -9,7 +9,7 @@
 
 #include "commands.hpp"
 #include "crc64.hpp"
-#include "lzf.hpp"
+#include "rdb.hpp"
 #include "server.hpp"
 #include "util.hpp"
 
@@ -17,206 +17,19 @@ namespace gorodis {
 
 namespace {
 
-constexpr unsigned char kRdbTypeString = 0;
-constexpr unsigned char kEncodedInt8 = 0xC0;
-constexpr unsigned char kEncodedInt16 = 0xC1;
-constexpr unsigned char kEncodedInt32 = 0xC2;
-constexpr unsigned char kEncodedLzf = 0xC3;
 constexpr std::size_t kFooterSize = 10;  // 2 version bytes + 8 CRC bytes
-constexpr std::size_t kMinCompressLength = 21;
-constexpr std::size_t kMaxIntegerEncodingTextLength = 11;
-
-void append_little_endian(std::string& out, std::uint64_t value, int bytes) {
-  for (int i = 0; i < bytes; ++i) out.push_back(static_cast<char>((value >> (8 * i)) & 0xff));
-}
-
-void append_big_endian(std::string& out, std::uint64_t value, int bytes) {
-  for (int i = bytes - 1; i >= 0; --i) out.push_back(static_cast<char>((value >> (8 * i)) & 0xff));
-}
-
-// Redis rdbSaveLen.
-void append_length(std::string& out, std::uint64_t length) {
-  if (length < (1 << 6)) {
-    out.push_back(static_cast<char>(length));
-  } else if (length < (1 << 14)) {
-    out.push_back(static_cast<char>(0x40 | (length >> 8)));
-    out.push_back(static_cast<char>(length & 0xff));
-  } else if (length <= UINT32_MAX) {
-    out.push_back(static_cast<char>(0x80));
-    append_big_endian(out, length, 4);
-  } else {
-    out.push_back(static_cast<char>(0x81));
-    append_big_endian(out, length, 8);
-  }
-}
-
-// Redis rdbEncodeInteger: false when the value needs more than 32 bits.
-bool append_small_integer(std::string& out, long long value) {
-  if (value >= INT8_MIN && value <= INT8_MAX) {
-    out.push_back(static_cast<char>(kEncodedInt8));
-    append_little_endian(out, static_cast<std::uint64_t>(value), 1);
-  } else if (value >= INT16_MIN && value <= INT16_MAX) {
-    out.push_back(static_cast<char>(kEncodedInt16));
-    append_little_endian(out, static_cast<std::uint64_t>(value), 2);
-  } else if (value >= INT32_MIN && value <= INT32_MAX) {
-    out.push_back(static_cast<char>(kEncodedInt32));
-    append_little_endian(out, static_cast<std::uint64_t>(value), 4);
-  } else {
-    return false;
-  }
-  return true;
-}
-
-void append_plain_string(std::string& out, std::string_view text) {
-  append_length(out, text.size());
-  out.append(text);
-}
-
-// Redis rdbSaveRawString.
-void append_string(std::string& out, std::string_view text, bool compress) {
-  if (text.size() <= kMaxIntegerEncodingTextLength) {
-    auto value = parse_int64(text);
-    if (value && append_small_integer(out, *value)) return;
-  }
-  if (compress && text.size() >= kMinCompressLength) {
-    // Worth it only when compression saves at least four bytes.
-    if (auto packed = lzf_compress(text, text.size() - 4)) {
-      out.push_back(static_cast<char>(kEncodedLzf));
-      append_length(out, packed->size());
-      append_length(out, text.size());
-      out.append(*packed);
-      return;
-    }
-  }
-  append_plain_string(out, text);
-}
-
-class PayloadReader {
- public:
-  explicit PayloadReader(std::string_view data) : data_(data) {}
-
-  std::optional<unsigned char> byte() {
-    if (position_ >= data_.size()) return std::nullopt;
-    return static_cast<unsigned char>(data_[position_++]);
-  }
-
-  std::optional<std::string_view> bytes(std::uint64_t count) {
-    if (count > data_.size() - position_) return std::nullopt;
-    std::string_view out = data_.substr(position_, count);
-    position_ += count;
-    return out;
-  }
-
-  std::optional<std::uint64_t> big_endian(int count) {
-    std::uint64_t value = 0;
-    for (int i = 0; i < count; ++i) {
-      auto b = byte();
-      if (!b) return std::nullopt;
-      value = (value << 8) | *b;
-    }
-    return value;
-  }
-
-  // Redis rdbLoadLenByRef: a length, or with `encoding` set the special encoding number.
-  std::optional<std::uint64_t> length(bool& encoded) {
-    encoded = false;
-    auto first = byte();
-    if (!first) return std::nullopt;
-    switch (*first >> 6) {
-      case 0:
-        return *first & 0x3f;
-      case 1: {
-        auto second = byte();
-        if (!second) return std::nullopt;
-        return (std::uint64_t{*first & 0x3fu} << 8) | *second;
-      }
-      case 2:
-        if (*first == 0x80) return big_endian(4);
-        if (*first == 0x81) return big_endian(8);
-        return std::nullopt;
-      default:
-        encoded = true;
-        return *first & 0x3f;
-    }
-  }
-
-  std::optional<std::uint64_t> plain_length() {
-    bool encoded;
-    auto value = length(encoded);
-    if (!value || encoded) return std::nullopt;
-    return value;
-  }
-
- private:
-  std::string_view data_;
-  std::size_t position_ = 0;
-};
-
-std::optional<long long> read_little_endian_signed(PayloadReader& reader, int count) {
-  std::uint64_t value = 0;
-  for (int i = 0; i < count; ++i) {
-    auto b = reader.byte();
-    if (!b) return std::nullopt;
-    value |= std::uint64_t{*b} << (8 * i);
-  }
-  int shift = 64 - 8 * count;
-  return static_cast<long long>(value << shift) >> shift;
-}
-
-// Redis rdbGenericLoadStringObject followed by tryObjectEncoding.
-std::optional<Object> read_string(PayloadReader& reader) {
-  bool encoded;
-  auto length = reader.length(encoded);
-  if (!length) return std::nullopt;
-  if (!encoded) {
-    auto text = reader.bytes(*length);
-    if (!text) return std::nullopt;
-    return Object::encode_string(std::string(*text));
-  }
-  switch (0xC0 | *length) {
-    case kEncodedInt8:
-    case kEncodedInt16:
-    case kEncodedInt32: {
-      int width = *length == 0 ? 1 : *length == 1 ? 2 : 4;
-      auto value = read_little_endian_signed(reader, width);
-      if (!value) return std::nullopt;
-      return Object::integer(*value);
-    }
-    case kEncodedLzf: {
-      auto packed_length = reader.plain_length();
-      if (!packed_length) return std::nullopt;
-      auto original_length = reader.plain_length();
-      if (!original_length) return std::nullopt;
-      auto packed = reader.bytes(*packed_length);
-      if (!packed) return std::nullopt;
-      auto text = lzf_decompress(*packed, *original_length);
-      if (!text) return std::nullopt;
-      return Object::encode_string(std::move(*text));
-    }
-    default:
-      return std::nullopt;
-  }
-}
 
 }  // namespace
 
-std::string dump_payload(const Object& value, bool compress) {
-  std::string out;
-  out.push_back(static_cast<char>(kRdbTypeString));
-  if (value.is_integer()) {
-    if (!append_small_integer(out, value.integer_value())) {
-      append_plain_string(out, int64_to_string(value.integer_value()));
-    }
-  } else {
-    IntegerText scratch;
-    append_string(out, value.view(scratch), compress);
-  }
-  append_little_endian(out, kRdbVersion, 2);
-  append_little_endian(out, crc64(0, out), 8);
-  return out;
+std::optional<std::string> dump_payload(const Object& value, bool compress) {
+  RdbWriter writer(compress);
+  if (!save_object(writer, value)) return std::nullopt;
+  writer.little_endian(kRdbVersion, 2);
+  writer.little_endian(crc64(0, writer.bytes()), 8);
+  return std::move(writer.bytes());
 }
 
-LoadedPayload load_payload(std::string_view payload) {
+LoadedPayload load_payload(std::string_view payload, const Settings& settings) {
   LoadedPayload result;
   if (payload.size() < kFooterSize) {
     result.error = PayloadError::kVersionOrChecksum;
@@ -225,15 +38,14 @@ LoadedPayload load_payload(std::string_view payload) {
   std::string_view footer = payload.substr(payload.size() - kFooterSize);
   int version =
       static_cast<unsigned char>(footer[0]) | (static_cast<unsigned char>(footer[1]) << 8);
-  std::string expected_crc;
-  append_little_endian(expected_crc, crc64(0, payload.substr(0, payload.size() - 8)), 8);
-  if (version > kRdbVersion || footer.substr(2) != expected_crc) {
+  RdbReader crc_reader(footer.substr(2));
+  if (version > kRdbVersion ||
+      crc_reader.little_endian(8) != crc64(0, payload.substr(0, payload.size() - 8))) {
     result.error = PayloadError::kVersionOrChecksum;
     return result;
   }
-  PayloadReader reader(payload.substr(0, payload.size() - kFooterSize));
-  auto type = reader.byte();
-  if (type && *type == kRdbTypeString) result.value = read_string(reader);
+  RdbReader reader(payload.substr(0, payload.size() - kFooterSize));
+  if (auto type = reader.byte()) result.value = load_object(reader, *type, settings);
   result.error = PayloadError::kBadFormat;
   return result;
 }
@@ -244,12 +56,12 @@ void dump_command(CommandContext& ctx) {
     ctx.reply.null();
     return;
   }
-  if (!entry->value.is_string()) {
-    // Serializing lists, sets, sorted sets and hashes comes with the RDB codec (issue 7).
-    ctx.reply.error("ERR DUMP of non-string values is not supported yet");
+  auto payload = dump_payload(entry->value, ctx.server.config().rdb_compression);
+  if (!payload) {
+    ctx.reply.error("ERR DUMP of this type of value is not supported yet");
     return;
   }
-  ctx.reply.bulk(dump_payload(entry->value, ctx.server.config().rdb_compression));
+  ctx.reply.bulk(*payload);
 }
 
 void restore_command(CommandContext& ctx) {
@@ -297,7 +109,7 @@ void restore_command(CommandContext& ctx) {
     ctx.reply.error("ERR Invalid TTL value, must be >= 0");
     return;
   }
-  LoadedPayload loaded = load_payload(ctx.argv[3]);
+  LoadedPayload loaded = load_payload(ctx.argv[3], ctx.server.settings());
   if (!loaded.value) {
     ctx.reply.error(loaded.error == PayloadError::kVersionOrChecksum
                         ? "ERR DUMP payload version or checksum are wrong"

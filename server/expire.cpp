@@ -173,7 +173,7 @@ ActiveExpireStats Server::active_expire_cycle(std::chrono::microseconds budget, 
     cursor = (cursor + 1) % group_shards;
     Db& db = *dbs_[slot / shards_per_db];
     Shard& shard = db.shard(slot % shards_per_db);
-    std::lock_guard lock(shard.mutex);
+    ShardGuard lock(db, slot % shards_per_db);
     while (!shard.volatile_keys.empty()) {
       const std::int64_t now_ms = clock_() / 1000;
       std::size_t sampled = std::min(kKeysPerSample, shard.volatile_keys.size());

@@ -161,40 +161,51 @@ void keys_command(CommandContext& ctx) {
   ctx.reply.bulk_array(keys);
 }
 
-void scan_command(CommandContext& ctx) {
-  auto cursor = parse_cursor(ctx.argv[1]);
-  if (!cursor) {
-    ctx.reply.error("ERR invalid cursor");
-    return;
-  }
-  long long count = 10;
-  std::string_view pattern;
-  bool use_pattern = false;
-  std::optional<std::string_view> type_filter;
-  for (std::size_t i = 2; i < ctx.argc(); i += 2) {
+std::optional<std::uint64_t> cursor_argument(CommandContext& ctx, std::size_t index) {
+  auto cursor = parse_cursor(ctx.argv[index]);
+  if (!cursor) ctx.reply.error("ERR invalid cursor");
+  return cursor;
+}
+
+bool ScanOptions::matches(std::string_view element) const {
+  return !pattern || glob_match(*pattern, element);
+}
+
+std::optional<ScanOptions> scan_options(CommandContext& ctx, std::size_t first, bool allow_type) {
+  ScanOptions options;
+  for (std::size_t i = first; i < ctx.argc(); i += 2) {
     std::string_view option = ctx.argv[i];
     if (i + 1 >= ctx.argc()) {
       ctx.reply.error(errors::kSyntax);
-      return;
+      return std::nullopt;
     }
     if (iequals(option, "count")) {
       auto value = integer_argument(ctx, i + 1);
-      if (!value) return;
+      if (!value) return std::nullopt;
       if (*value < 1) {
         ctx.reply.error(errors::kSyntax);
-        return;
+        return std::nullopt;
       }
-      count = *value;
+      options.count = *value;
     } else if (iequals(option, "match")) {
-      pattern = ctx.argv[i + 1];
-      use_pattern = !is_match_all(pattern);
-    } else if (iequals(option, "type")) {
-      type_filter = ctx.argv[i + 1];
+      options.pattern = ctx.argv[i + 1];
+      if (is_match_all(*options.pattern)) options.pattern.reset();
+    } else if (allow_type && iequals(option, "type")) {
+      options.type = ctx.argv[i + 1];
     } else {
       ctx.reply.error(errors::kSyntax);
-      return;
+      return std::nullopt;
     }
   }
+  return options;
+}
+
+void scan_command(CommandContext& ctx) {
+  auto cursor = cursor_argument(ctx, 1);
+  if (!cursor) return;
+  auto options = scan_options(ctx, 2, true);
+  if (!options) return;
+  const long long count = options->count;
   Db& db = ctx.db();
   const unsigned shard_bits = ctx.server.config().shard_bits;
   const std::uint64_t shard_mask = (std::uint64_t{1} << shard_bits) - 1;
@@ -217,11 +228,13 @@ void scan_command(CommandContext& ctx) {
   // Filter after collecting, as Redis does (so COUNT bounds work, not results).
   std::vector<std::string_view> kept;
   for (const std::string& key : keys) {
-    if (use_pattern && !glob_match(pattern, key)) continue;
+    if (!options->matches(key)) continue;
     auto lock = ctx.lock_shard(db, db.shard_of(key));
     Entry* entry = db.lookup(key, ctx.now_ms);
     if (entry == nullptr) continue;
-    if (type_filter && !iequals(*type_filter, Object::type_name(entry->value.type()))) continue;
+    if (options->type && !iequals(*options->type, Object::type_name(entry->value.type()))) {
+      continue;
+    }
     kept.push_back(key);
   }
   ctx.reply.array_header(2);

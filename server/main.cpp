@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -25,6 +26,7 @@
 #include "goro/runtime.hpp"
 #include "log.hpp"
 #include "networking.hpp"
+#include "rdb.hpp"
 #include "server.hpp"
 
 namespace {
@@ -101,6 +103,21 @@ std::string listen_address(std::string address, long long port) {
 
 }  // namespace
 
+// Redis loadDataFromDisk: the RDB file in `dir`, if there is one; a damaged file stops start-up.
+void load_data_at_startup(Server& server) {
+  const auto started = std::chrono::steady_clock::now();
+  bool loaded = false;
+  if (auto error = load_snapshot(server, server.settings().dbfilename.get(), loaded)) {
+    fail("Fatal error loading the DB: " + *error + ". Exiting.");
+  }
+  if (!loaded) return;
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  char text[64];
+  std::snprintf(text, sizeof text, "DB loaded from disk: %.3f seconds", seconds);
+  log(LogLevel::kNotice, text);
+}
+
 int main(int argc, char** argv) {
   auto settings = std::make_unique<Settings>();
   bool have_file = false;
@@ -165,6 +182,7 @@ int main(int argc, char** argv) {
     log(LogLevel::kNotice, "Running mode=standalone, port=" + std::to_string(port) + ".");
     start_server_cron(server);
     log(LogLevel::kNotice, "Server initialized");
+    load_data_at_startup(server);
     log(LogLevel::kNotice, "Ready to accept connections");
     for (std::size_t i = 1; i < listeners.size(); ++i) {
       goro::go([&server, listener = listeners[i].first, path = listeners[i].second] {

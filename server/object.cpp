@@ -1,9 +1,27 @@
 // object.cpp — see object.hpp for the encodings and their invariants.
 #include "object.hpp"
 
+#include <bit>
+
 #include "util.hpp"
 
 namespace gorodis {
+
+std::size_t jemalloc_size(std::size_t bytes) {
+  if (bytes <= 8) return 8;
+  if (bytes <= 128) return (bytes + 15) / 16 * 16;
+  std::size_t step = std::bit_ceil(bytes) / 8;
+  return (bytes + step - 1) / step * step;
+}
+
+std::size_t sds_allocation(std::size_t length) {
+  std::size_t header = length < 32             ? 1
+                       : length < 256          ? 3
+                       : length < 65536        ? 5
+                       : length < (1ULL << 32) ? 9
+                                               : 17;
+  return jemalloc_size(header + length + 1);
+}
 
 Object Object::encode_string(std::string value) {
   if (value.size() <= 20) {
@@ -39,7 +57,7 @@ Object Object::composite(std::unique_ptr<CompositeValue> value) {
 }
 
 Object::Object(const Object& other)
-    : access_time_ms(other.access_time_ms), lfu_counter(other.lfu_counter), raw_(other.raw_) {
+    : raw_(other.raw_), lfu_counter(other.lfu_counter), access_time_ms(other.access_time_ms) {
   if (auto* value = std::get_if<std::unique_ptr<CompositeValue>>(&other.repr_)) {
     repr_ = (*value)->clone();
   } else if (other.is_integer()) {

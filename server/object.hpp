@@ -58,6 +58,12 @@ class CompositeValue {
   virtual std::size_t memory_usage(std::size_t samples) const = 0;
 };
 
+// Redis's allocation sizes, for MEMORY USAGE estimates: the jemalloc size class serving a
+// request of `bytes`, and the allocation of an sds string of `length` bytes (header by sds
+// type, plus the NUL).
+std::size_t jemalloc_size(std::size_t bytes);
+std::size_t sds_allocation(std::size_t length);
+
 // Scratch space for viewing an int-encoded string as text without allocating.
 struct IntegerText {
   char digits[21];
@@ -112,12 +118,15 @@ class Object {
   }
   CompositeValue& composite() const { return *std::get<std::unique_ptr<CompositeValue>>(repr_); }
 
-  std::int64_t access_time_ms = 0;
-  std::uint8_t lfu_counter = kLfuInitialCounter;
-
+  // Declared after the private representation so that lfu_counter shares raw_'s padding word
+  // (the object is 56 bytes instead of 64).
  private:
   std::variant<long long, std::string, std::unique_ptr<CompositeValue>> repr_;
   bool raw_ = false;  // string representation created for in-place modification
+
+ public:
+  std::uint8_t lfu_counter = kLfuInitialCounter;
+  std::int64_t access_time_ms = 0;
 };
 
 }  // namespace gorodis

@@ -30,7 +30,8 @@ Server::Server(ServerConfig config, UnixMicrosClock clock, std::unique_ptr<Setti
       expire_cursors_(static_cast<std::size_t>(config.databases) << config.shard_bits),
       stats_(CommandTable::instance().all().size()),
       slowlog_(std::make_unique<Slowlog>()),
-      start_time_us_(clock_()) {
+      start_time_us_(clock_()),
+      last_save_s_(start_time_us_ / 1000000) {
   dbs_.reserve(static_cast<std::size_t>(config_.databases));
   for (int i = 0; i < config_.databases; ++i) {
     dbs_.push_back(std::make_unique<Db>(i, config_.shard_bits));

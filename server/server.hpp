@@ -187,6 +187,11 @@ class Server {
   Slowlog& slowlog() { return *slowlog_; }
   PauseState& pause() { return pause_; }
   std::int64_t start_time_us() const { return start_time_us_; }
+  // Unix time of the last successful save (LASTSAVE); the start time before any.
+  std::atomic<std::int64_t>& last_save_s() { return last_save_s_; }
+  // Set while a SAVE or BGSAVE runs (one at a time).
+  std::atomic<bool>& save_in_progress() { return save_in_progress_; }
+  std::atomic<bool>& last_bgsave_ok() { return last_bgsave_ok_; }
 
  private:
   ServerConfig config_;
@@ -201,6 +206,9 @@ class Server {
   std::unique_ptr<Slowlog> slowlog_;
   PauseState pause_;
   std::int64_t start_time_us_;
+  std::atomic<std::int64_t> last_save_s_;
+  std::atomic<bool> save_in_progress_{false};
+  std::atomic<bool> last_bgsave_ok_{true};
 };
 
 // What a handler sees.
@@ -223,9 +231,10 @@ struct CommandContext {
   void lock(ShardLocks& locks) const {
     if (!in_exec) locks.lock();
   }
-  // The same for one shard: holds its lock (empty inside EXEC) until the result goes away.
-  std::unique_lock<ShardMutex> lock_shard(Db& db, std::size_t shard) const {
-    return in_exec ? std::unique_lock<ShardMutex>() : std::unique_lock(db.shard(shard).mutex);
+  // The same for one shard: holds its lock (none inside EXEC) until the result goes away.
+  std::optional<ShardGuard> lock_shard(Db& db, std::size_t shard) const {
+    return in_exec ? std::optional<ShardGuard>()
+                   : std::optional<ShardGuard>(std::in_place, db, shard);
   }
   std::size_t argc() const { return argv.size(); }
 };
@@ -283,6 +292,18 @@ void reply_help(CommandContext& ctx, std::string_view container,
                 std::initializer_list<std::string_view> lines);
 // "ERR invalid expire time in '<name>' command".
 void reply_invalid_expire(CommandContext& ctx);
+
+// The SCAN family's cursor (Redis parseScanCursorOrReply): "ERR invalid cursor" when malformed.
+std::optional<std::uint64_t> cursor_argument(CommandContext& ctx, std::size_t index);
+// The SCAN family's options from argv[first] on (Redis scanGenericCommand): COUNT (at least 1)
+// and MATCH for all of them, TYPE for SCAN only. Replies and returns nullopt on error.
+struct ScanOptions {
+  long long count = 10;
+  std::optional<std::string_view> pattern;  // none also for "*", which matches everything
+  std::optional<std::string_view> type;
+  bool matches(std::string_view element) const;
+};
+std::optional<ScanOptions> scan_options(CommandContext& ctx, std::size_t first, bool allow_type);
 
 // Looks up a live key and records the access (LRU clock / LFU counter), like Redis lookupKey.
 Entry* lookup_key(CommandContext& ctx, std::string_view key);

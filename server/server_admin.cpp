@@ -22,6 +22,7 @@
 #include "goro/runtime.hpp"
 #include "goro/time.hpp"
 #include "log.hpp"
+#include "rdb.hpp"
 #include "server.hpp"
 #include "util.hpp"
 
@@ -231,9 +232,9 @@ void info_persistence(InfoWriter& w, Server& server) {
   w.field("loading", 0);
   w.field("async_loading", 0);
   w.field("rdb_changes_since_last_save", 0);
-  w.field("rdb_bgsave_in_progress", 0);
-  w.field("rdb_last_save_time", server.start_time_us() / 1000000);
-  w.field("rdb_last_bgsave_status", "ok");
+  w.field("rdb_bgsave_in_progress", server.save_in_progress().load() ? 1 : 0);
+  w.field("rdb_last_save_time", server.last_save_s().load());
+  w.field("rdb_last_bgsave_status", server.last_bgsave_ok().load() ? "ok" : "err");
   w.field("aof_enabled", 0);
   w.field("aof_rewrite_in_progress", 0);
 }
@@ -399,7 +400,7 @@ void config_help_command(CommandContext& ctx) {
 }
 
 void lastsave_command(CommandContext& ctx) {
-  ctx.reply.integer(ctx.server.start_time_us() / 1000000);
+  ctx.reply.integer(ctx.server.last_save_s().load());
 }
 
 [[noreturn]] void shutdown_server(Server& server, std::string_view reason) {
@@ -428,9 +429,16 @@ void shutdown_command(CommandContext& ctx) {
       return;
     }
   }
-  shutdown_server(ctx.server, save ? "User requested shutdown (SAVE: persistence is not "
-                                     "available yet, nothing to save)..."
-                                   : "User requested shutdown...");
+  if (save) {
+    log(LogLevel::kNotice, "Saving the final RDB snapshot before exiting.");
+    if (auto error = save_to_disk(ctx.server)) {
+      log(LogLevel::kWarning, *error);
+      log(LogLevel::kWarning, "Error trying to save the DB, can't exit.");
+      ctx.reply.error("ERR Errors trying to SHUTDOWN. Check logs.");
+      return;
+    }
+  }
+  shutdown_server(ctx.server, "User requested shutdown...");
 }
 
 namespace {
@@ -469,6 +477,40 @@ void debug_populate(CommandContext& ctx) {
   ctx.reply.ok();
 }
 
+// DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: save the RDB, empty the keyspace, load it back.
+void debug_reload(CommandContext& ctx) {
+  LoadOptions options;
+  bool save = true;
+  for (std::size_t j = 2; j < ctx.argc(); ++j) {
+    if (iequals(ctx.argv[j], "merge")) {
+      options.merge = true;
+    } else if (iequals(ctx.argv[j], "noflush")) {
+      options.flush = false;
+    } else if (iequals(ctx.argv[j], "nosave")) {
+      save = false;
+    } else {
+      ctx.reply.error("ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.");
+      return;
+    }
+  }
+  if (save) {
+    if (auto error = save_to_disk(ctx.server)) {
+      log(LogLevel::kWarning, *error);
+      ctx.reply.error("ERR Error trying to save the RDB dump, check server logs.");
+      return;
+    }
+  }
+  bool loaded = false;
+  auto error = load_snapshot(ctx.server, ctx.server.settings().dbfilename.get(), loaded, options);
+  if (error || !loaded) {
+    log(LogLevel::kWarning, error.value_or("No RDB file to load"));
+    ctx.reply.error("ERR Error trying to load the RDB dump, check server logs.");
+    return;
+  }
+  log(LogLevel::kNotice, "DB reloaded by DEBUG RELOAD");
+  ctx.reply.ok();
+}
+
 }  // namespace
 
 void debug_command(CommandContext& ctx) {
@@ -484,13 +526,29 @@ void debug_command(CommandContext& ctx) {
     ctx.reply.ok();
   } else if (iequals(sub, "populate") && ctx.argc() >= 3 && ctx.argc() <= 5) {
     debug_populate(ctx);
+  } else if (iequals(sub, "reload")) {
+    debug_reload(ctx);
   } else if (iequals(sub, "help") && ctx.argc() == 2) {
     reply_help(ctx, "DEBUG",
                {"POPULATE <count> [<prefix>] [<size>]",
                 "    Create <count> string keys named key:<num>. If <prefix> is specified then",
                 "    it is used instead of the 'key' prefix. These are not propagated to",
                 "    replicas. Cluster slots are not respected so keys not belonging to the",
-                "    current node can be created in cluster mode.", "SLEEP <seconds>",
+                "    current node can be created in cluster mode.",
+                "RELOAD [option ...]",
+                "    Save the RDB on disk and reload it back to memory. Valid <option> values:",
+                "    * MERGE: conflicting keys will be loaded from RDB.",
+                "    * NOFLUSH: the existing database will not be removed before load, but",
+                "      conflicting keys will generate an exception and kill the server.",
+                "    * NOSAVE: the database will be loaded from an existing RDB file.",
+                "    Examples:",
+                "    * DEBUG RELOAD: verify that the server is able to persist, flush and reload",
+                "      the database.",
+                "    * DEBUG RELOAD NOSAVE: replace the current database with the contents of an",
+                "      existing RDB file.",
+                "    * DEBUG RELOAD NOSAVE NOFLUSH MERGE: add the contents of an existing RDB",
+                "      file to the database.",
+                "SLEEP <seconds>",
                 "    Stop the server for <seconds>. Decimals allowed."});
   } else {
     ctx.reply.error("ERR unknown subcommand or wrong number of arguments for '" +

@@ -6,7 +6,6 @@
 // 24-byte dict entry, and the value (16-byte object header, plus the embstr block or the raw
 // sds allocation), each rounded up to jemalloc's size classes. It is an estimate of Redis's
 // footprint for the same data, not a measurement of gorodis's own.
-#include <bit>
 #include <climits>
 
 #include "commands.hpp"
@@ -41,23 +40,6 @@ bool flush_arguments_ok(CommandContext& ctx) {
 
 void clear_locked(Db& db) {
   for (std::size_t i = 0; i < db.shard_count(); ++i) db.clear_shard(i);
-}
-
-std::size_t jemalloc_size(std::size_t bytes) {
-  if (bytes <= 8) return 8;
-  if (bytes <= 128) return (bytes + 15) / 16 * 16;
-  std::size_t step = std::bit_ceil(bytes) / 8;
-  return (bytes + step - 1) / step * step;
-}
-
-// Allocation of an sds string of `length` bytes (header by sds type, plus the NUL).
-std::size_t sds_allocation(std::size_t length) {
-  std::size_t header = length < 32             ? 1
-                       : length < 256          ? 3
-                       : length < 65536        ? 5
-                       : length < (1ULL << 32) ? 9
-                                               : 17;
-  return jemalloc_size(header + length + 1);
 }
 
 std::size_t estimated_memory(const Entry& entry, std::size_t samples) {
@@ -352,15 +334,22 @@ void reply_key_specs(ReplyBuilder& reply, const CommandSpec& command) {
     reply.bulk("find_keys");
     reply.map_header(2);
     reply.bulk("type");
-    reply.bulk("range");
+    const bool by_count = spec.find == KeySpec::FindKeys::kKeynum;
+    reply.bulk(by_count ? "keynum" : "range");
     reply.bulk("spec");
     reply.map_header(3);
-    reply.bulk("lastkey");
-    reply.integer(spec.last_key);
+    reply.bulk(by_count ? "keynumidx" : "lastkey");
+    reply.integer(by_count ? spec.keynum_index : spec.last_key);
+    if (by_count) {
+      reply.bulk("firstkey");
+      reply.integer(spec.first_key);
+    }
     reply.bulk("keystep");
     reply.integer(spec.key_step);
-    reply.bulk("limit");
-    reply.integer(spec.limit);
+    if (!by_count) {
+      reply.bulk("limit");
+      reply.integer(spec.limit);
+    }
   }
 }
 

@@ -102,7 +102,20 @@ Result<std::size_t> NetFd::read(std::span<char> buf) {
   if (!op.ok()) return Errc::closed;
   // A zero-byte read would look like EOF; Go returns at once too.
   if (buf.empty()) return std::size_t{0};
+  if (read_drained_ && !rt::poll_hangup_seen(pd_)) {
+    // The previous read emptied the receive queue, and it ran after a poll_reset: any data that
+    // arrived since was reported to the poll descriptor (the kernel signals every arrival on an
+    // edge-triggered registration). So wait for that report first instead of paying for a read
+    // that would fail with EAGAIN (Go always tries the read; on a request/response connection
+    // that is one wasted system call per message). A pending EOF or reset raises no new report,
+    // hence the hang-up check. A stale report only makes the read below try and fall back to
+    // the usual wait.
+    if (rt::PollResult r = rt::poll_wait(pd_, rt::kPollRead); r != rt::PollResult::kOk) {
+      return poll_error(r);
+    }
+  }
   auto n = retry(rt::kPollRead, [&] { return ::read(sysfd_, buf.data(), buf.size()); });
+  read_drained_ = sotype_ == SOCK_STREAM && n.ok() && *n > 0 && *n < buf.size();
   if (n.ok() && *n == 0 && sotype_ != SOCK_DGRAM) return Errc::eof;
   return n;
 }

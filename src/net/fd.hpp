@@ -92,6 +92,9 @@ class NetFd {
   const int sotype_;
   rt::PollDesc* pd_ = nullptr;
   FdMutex mu_;
+  // The last read of this stream socket returned less than asked: the receive queue was empty
+  // then. Only the goroutine holding the read lock touches it.
+  bool read_drained_ = false;
   SockAddr local_;
   SockAddr remote_;
   std::string unlink_path_;

@@ -87,6 +87,8 @@ struct PollDesc {
 
   Lock lock;  // serializes writers of the fields below; readers of the atomics need not hold it
   std::atomic<bool> closing{false};
+  // Sticky: the poller has reported a hang-up or an error (EOF or a reset is pending).
+  std::atomic<bool> hangup{false};
   std::atomic<std::int64_t> rd{0};  // read deadline: 0 none, > 0 nanotime, -1 expired
   std::atomic<std::int64_t> wd{0};  // write deadline
   Timer rt;                         // read deadline timer (fn, arg fixed at construction)
@@ -261,6 +263,7 @@ PollDesc* poll_open(int fd, int* error) {
   if (r > kReady || w > kReady) fatal("netpoll: poll_open on a PollDesc with a waiter");
   pd->fd = fd;
   pd->closing.store(false, std::memory_order_relaxed);
+  pd->hangup.store(false, std::memory_order_relaxed);
   pd->rd.store(0, std::memory_order_relaxed);
   pd->wd.store(0, std::memory_order_relaxed);
   // Release: the poller thread that first sees an event for pd learns of it through the kernel
@@ -305,6 +308,15 @@ PollResult poll_wait(PollDesc* pd, int mode) {
   return PollResult::kOk;
 }
 
+bool poll_hangup_seen(PollDesc* pd) {
+  // Pairs with the fence in netpoll_ready. Either that fence comes first in the single total
+  // order of seq_cst fences, and this load sees the flag; or this one does, and then the
+  // poller's readiness store is later in rg's modification order than the caller's earlier
+  // poll_reset, so the caller's poll_wait finds it.
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  return pd->hangup.load(std::memory_order_relaxed);
+}
+
 void poll_set_deadline(PollDesc* pd, std::int64_t deadline_ns, int mode) {
   std::int64_t d = deadline_ns;
   if (d != 0 && d <= nanotime()) d = -1;
@@ -336,9 +348,14 @@ void poll_evict(PollDesc* pd) {
 
 // ---- hooks for the platform half and the scheduler ----
 
-void netpoll_ready(G** list, int* count, PollDesc* pd, int mode, bool error) {
+void netpoll_ready(G** list, int* count, PollDesc* pd, int mode, bool error, bool hangup) {
   // An error (EPOLLERR) is reported to both directions: the next system call returns it.
   if (error) mode = kPollReadWrite;
+  if (hangup || error) {
+    // Before the readiness stores below, with the fence pairing with poll_hangup_seen's.
+    pd->hangup.store(true, std::memory_order_relaxed);
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+  }
   G* woken[2] = {nullptr, nullptr};
   if (mode == kPollRead || mode == kPollReadWrite) woken[0] = unblock(pd, kPollRead, true);
   if (mode == kPollWrite || mode == kPollReadWrite) woken[1] = unblock(pd, kPollWrite, true);

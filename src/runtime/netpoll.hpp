@@ -32,7 +32,7 @@ G* netpoll(std::int64_t delay_ns, int* count);
 // ---- generic half (netpoll.cpp) ----
 // Called by the platform half for an event on pd. mode: 'r', 'w' or 'r' + 'w'. `error` is set
 // for EPOLLERR. Appends the goroutines to wake to *list (through schedlink) and counts them.
-void netpoll_ready(G** list, int* count, PollDesc* pd, int mode, bool error);
+void netpoll_ready(G** list, int* count, PollDesc* pd, int mode, bool error, bool hangup);
 // Whether any goroutine is parked in the poller (the scheduler then keeps an M in netpoll
 // instead of declaring a deadlock).
 bool netpoll_any_waiters();

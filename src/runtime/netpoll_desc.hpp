@@ -44,6 +44,12 @@ PollResult poll_reset(PollDesc* pd, int mode);
 // waits on pd in the same mode.
 PollResult poll_wait(PollDesc* pd, int mode);
 
+// Whether the poller has ever reported a hang-up (peer shutdown) or an error on pd. A reader
+// that emptied a stream socket after a poll_reset may wait for readiness without trying the
+// system call again only if this is false: an EOF or reset reported before that poll_reset
+// raises no further notification. (See the proof in netpoll.cpp.)
+bool poll_hangup_seen(PollDesc* pd);
+
 // Sets the deadline of `mode` (kPollRead, kPollWrite or kPollReadWrite) to the nanotime()
 // `deadline_ns`; 0 clears it. A deadline not in the future expires at once, waking a waiter with
 // kTimeout. A later deadline makes the direction usable again.

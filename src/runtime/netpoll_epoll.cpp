@@ -33,8 +33,9 @@ char wake_cookie;  // its address marks the eventfd's events
 
 int wait_events(epoll_event* events, int max, std::int64_t delay_ns) {
   if (delay_ns >= 0 && have_pwait2.load(std::memory_order_relaxed)) {
-    struct timespec ts{static_cast<time_t>(delay_ns / 1'000'000'000),
-                       static_cast<long>(delay_ns % 1'000'000'000)};
+    struct timespec ts {
+      static_cast<time_t>(delay_ns / 1'000'000'000), static_cast<long>(delay_ns % 1'000'000'000)
+    };
     int n = epoll_pwait2(epfd, events, max, &ts, nullptr);
     if (n >= 0 || errno != ENOSYS) return n;
     have_pwait2.store(false, std::memory_order_relaxed);
@@ -67,7 +68,9 @@ void netpoll_init() {
   });
 }
 
-bool netpoll_inited() { return inited.load(std::memory_order_acquire); }
+bool netpoll_inited() {
+  return inited.load(std::memory_order_acquire);
+}
 
 int netpoll_open(int fd, PollDesc* pd) {
   epoll_event ev{};
@@ -124,7 +127,7 @@ G* netpoll(std::int64_t delay_ns, int* count) {
     if (ev.events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) mode += 'w';
     if (mode != 0)
       netpoll_ready(&list, count, static_cast<PollDesc*>(ev.data.ptr), mode,
-                    (ev.events & EPOLLERR) != 0);
+                    (ev.events & EPOLLERR) != 0, (ev.events & (EPOLLRDHUP | EPOLLHUP)) != 0);
   }
   return list;
 }

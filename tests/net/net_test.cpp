@@ -473,6 +473,29 @@ TEST(Net, PeerResetIsReported) {
   });
 }
 
+// Data and the peer's FIN both arrive (and are reported) before the first read: that read
+// returns the data short, and the next one must still see EOF although no new readiness report
+// will ever come (the reader skips its EAGAIN read after a short read only without a hang-up).
+TEST(Net, EofAfterShortReadIsSeen) {
+  goro::run([] {
+    auto pair = tcp_pair();
+    ASSERT_TRUE(pair);
+    std::optional<net::Conn>& c = pair->c;
+    std::optional<net::Conn>& s = pair->s;
+    ASSERT_TRUE(c->write(bytes("hello")));
+    ASSERT_TRUE(c->close_write());
+    goro::sleep(50ms);  // the poller reports data and FIN meanwhile
+    ASSERT_TRUE(s->set_read_deadline(std::chrono::steady_clock::now() + 10s));
+    char buf[64];
+    auto first = s->read(buf);
+    ASSERT_TRUE(first);
+    EXPECT_EQ(*first, 5u);
+    auto second = s->read(buf);
+    ASSERT_FALSE(second);
+    EXPECT_EQ(second.error(), Errc::eof) << second.error().message();
+  });
+}
+
 TEST(Net, AcceptAfterCloseAndBlockedAccept) {
   goro::run([] {
     auto ln = net::listen("tcp", "127.0.0.1:0");

@@ -1,0 +1,96 @@
+// small_alloc.cpp — see small_alloc.hpp for the size classes and the per-thread caches.
+#include "small_alloc.hpp"
+
+#include <memory>
+#include <mutex>
+#include <new>
+#include <vector>
+
+namespace gorodis::small_alloc {
+
+namespace {
+
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kPooled = false;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool kPooled = false;
+#else
+constexpr bool kPooled = true;
+#endif
+#else
+constexpr bool kPooled = true;
+#endif
+
+constexpr std::size_t kGranule = 8;
+constexpr std::size_t kClasses = kMaxPooledSize / kGranule;
+constexpr std::size_t kBlockBytes = 64 * 1024;
+
+struct FreeObject {
+  FreeObject* next;
+};
+
+struct ThreadCache {
+  FreeObject* free[kClasses] = {};
+  char* next = nullptr;  // unused part of the current block
+  char* end = nullptr;
+};
+
+thread_local ThreadCache cache;
+
+// Every block ever allocated; never freed (see the header).
+std::mutex registry_mutex;
+std::vector<std::unique_ptr<char[]>>& registry() {
+  static auto* blocks = new std::vector<std::unique_ptr<char[]>>();
+  return *blocks;
+}
+
+std::size_t class_of(std::size_t bytes) {
+  return (bytes + kGranule - 1) / kGranule - 1;
+}
+
+char* carve(std::size_t bytes) {
+  if (static_cast<std::size_t>(cache.end - cache.next) < bytes) {
+    // The rest of the old block (under kMaxPooledSize bytes) stays unused.
+    std::unique_ptr<char[]> block(new char[kBlockBytes]);
+    cache.next = block.get();
+    cache.end = block.get() + kBlockBytes;
+    std::lock_guard lock(registry_mutex);
+    registry().push_back(std::move(block));
+  }
+  char* object = cache.next;
+  cache.next += bytes;
+  return object;
+}
+
+}  // namespace
+
+std::size_t allocation_size(std::size_t bytes) {
+  return bytes > kMaxPooledSize ? bytes : (class_of(bytes) + 1) * kGranule;
+}
+
+// Never inlined: goroutines migrate between threads at blocking calls, and a caller that
+// inlined us could keep one thread's cache address across such a call (goro/runtime.hpp's
+// thread-local rule). Called afresh, each call finds its own thread's cache.
+[[gnu::noinline]] void* allocate(std::size_t bytes) {
+  if (!kPooled || bytes > kMaxPooledSize) return ::operator new(bytes);
+  std::size_t size_class = class_of(bytes);
+  if (FreeObject* object = cache.free[size_class]) {
+    cache.free[size_class] = object->next;
+    return object;
+  }
+  return carve((size_class + 1) * kGranule);
+}
+
+[[gnu::noinline]] void deallocate(void* pointer, std::size_t bytes) noexcept {
+  if (!kPooled || bytes > kMaxPooledSize) {
+    ::operator delete(pointer);
+    return;
+  }
+  std::size_t size_class = class_of(bytes);
+  auto* object = static_cast<FreeObject*>(pointer);
+  object->next = cache.free[size_class];
+  cache.free[size_class] = object;
+}
+
+}  // namespace gorodis::small_alloc
