@@ -494,13 +494,14 @@ void debug_reload(CommandContext& ctx) {
     }
   }
   if (save) {
-    if (auto error = save_to_disk(ctx.server)) {
+    if (auto error = save_to_disk(ctx.server, ctx.in_exec)) {
       log(LogLevel::kWarning, *error);
       ctx.reply.error("ERR Error trying to save the RDB dump, check server logs.");
       return;
     }
   }
   bool loaded = false;
+  options.locks_held = ctx.in_exec;
   auto error = load_snapshot(ctx.server, ctx.server.settings().dbfilename.get(), loaded, options);
   if (error || !loaded) {
     log(LogLevel::kWarning, error.value_or("No RDB file to load"));

@@ -3,8 +3,11 @@
 transaction=True, WATCH/MULTI/EXEC check-and-set with retries (redis-py's transaction()
 helper) from several threads and connections, and readers that must never see half a
 transaction. Usage: multi_py_test.py <gorodis binary>; exit status 0 on success."""
+import os
 import sys
+import tempfile
 import threading
+import time
 
 import redis
 
@@ -191,13 +194,59 @@ def check_no_half_transaction(r):
     assert not torn, torn[:5]
 
 
+def raw_exchange(r, commands):
+    """Sends `commands` on one connection; returns the replies (errors as "-message")."""
+    conn = r.connection_pool.get_connection("MULTI")
+    replies = []
+    try:
+        for command in commands:
+            conn.send_command(*command)
+            try:
+                replies.append(conn.read_response())
+            except redis.ResponseError as e:
+                replies.append("-" + str(e))
+    finally:
+        r.connection_pool.release(conn)
+    return replies
+
+
+def check_saves_inside_exec(binary):
+    """BGSAVE inside a transaction is scheduled, as in Redis 7: the snapshot is taken after the
+    EXEC, so it holds the block's writes. DEBUG RELOAD (a synchronous save and load) runs
+    inside the block, which holds every shard for it."""
+    with tempfile.TemporaryDirectory() as directory:
+        with gorodis(binary, "--dir", directory, "--dbfilename", "tx.rdb") as r:
+            r.set("tx:s", "before")
+            replies = raw_exchange(r, [("MULTI",), ("BGSAVE",), ("SET", "tx:s", "after"),
+                                       ("EXEC",)])
+            assert replies == ["OK", "QUEUED", "QUEUED", ["Background saving scheduled", "OK"]], \
+                replies
+            # The file appears (renamed into place) when the scheduled save is done.
+            deadline = time.time() + 30
+            while not os.path.exists(os.path.join(directory, "tx.rdb")):
+                assert time.time() < deadline, "BGSAVE wrote no file"
+                time.sleep(0.05)
+            while r.info("persistence")["rdb_bgsave_in_progress"]:
+                assert time.time() < deadline, "BGSAVE did not finish"
+                time.sleep(0.05)
+            assert r.info("persistence")["rdb_last_bgsave_status"] == "ok"
+            r.set("tx:s", "later")
+            pipe = r.pipeline(transaction=True)
+            pipe.execute_command("DEBUG", "RELOAD", "NOSAVE").get("tx:s")
+            pipe.set("tx:s", "again").execute_command("DEBUG", "RELOAD").get("tx:s")
+            results = pipe.execute()
+            assert results == ["OK", "after", True, "OK", "again"], results
+            assert r.get("tx:s") == "again"
+
+
 def main():
     with gorodis(sys.argv[1]) as r:
         check_pipelines(r)
         check_watch(r)
         check_concurrent_increments(r)
         check_no_half_transaction(r)
-        print("redis-py transactions: all checks passed")
+    check_saves_inside_exec(sys.argv[1])
+    print("redis-py transactions: all checks passed")
 
 
 if __name__ == "__main__":
