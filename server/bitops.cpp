@@ -38,8 +38,8 @@ std::optional<std::uint64_t> bit_offset_argument(CommandContext& ctx, std::size_
 }
 
 // Redis lookupStringForBitCommand: the string at argv[1] grown to hold `max_bit`, created if
-// missing. nullptr after a WRONGTYPE reply.
-Entry* string_for_bit_write(CommandContext& ctx, std::uint64_t max_bit) {
+// missing. nullptr after a WRONGTYPE reply. Sets *grown (if given) to whether it had to grow.
+Entry* string_for_bit_write(CommandContext& ctx, std::uint64_t max_bit, bool* grown = nullptr) {
   bool wrong_type;
   Entry* entry = lookup_string(ctx, ctx.argv[1], wrong_type);
   if (wrong_type) return nullptr;
@@ -48,7 +48,9 @@ Entry* string_for_bit_write(CommandContext& ctx, std::uint64_t max_bit) {
   }
   std::string& bytes = entry->value.mutable_string();
   std::size_t needed = static_cast<std::size_t>(max_bit >> 3) + 1;
-  if (bytes.size() < needed) bytes.resize(needed, '\0');
+  const bool grows = bytes.size() < needed;
+  if (grows) bytes.resize(needed, '\0');
+  if (grown != nullptr) *grown = grows;
   return entry;
 }
 
@@ -124,15 +126,20 @@ void setbit_command(CommandContext& ctx) {
     ctx.reply.error("ERR bit is not an integer or out of range");
     return;
   }
-  Entry* entry = string_for_bit_write(ctx, *offset);
+  bool grown;
+  Entry* entry = string_for_bit_write(ctx, *offset, &grown);
   if (entry == nullptr) return;
   std::string& bytes = entry->value.mutable_string();
   unsigned char& byte = reinterpret_cast<unsigned char&>(bytes[*offset >> 3]);
   int shift = 7 - static_cast<int>(*offset & 7);
   int previous = (byte >> shift) & 1;
   byte = static_cast<unsigned char>((byte & ~(1 << shift)) | (*value << shift));
-  ctx.db().mark_modified(*entry);
-  notify_keyspace_event(ctx, kNotifyString, "setbit", ctx.argv[1]);
+  // Like Redis, rewriting a bit with its own value is no change (WATCH and keyspace
+  // notifications do not see it).
+  if (grown || previous != *value) {
+    ctx.db().mark_modified(*entry);
+    notify_keyspace_event(ctx, kNotifyString, "setbit", ctx.argv[1]);
+  }
   ctx.reply.integer(previous);
 }
 

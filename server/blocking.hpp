@@ -59,8 +59,9 @@
 // Extra keys (locked while serving, never waited on) are for commands that write elsewhere.
 //
 // MULTI/EXEC: a blocking command inside EXEC must not block (Redis answers as if its timeout
-// expired). The EXEC implementation sets ClientState::no_blocking while it runs the queue and
-// calls serve_ready_keys() afterwards, once its locks are released.
+// expired): blocking_allowed() is false for CommandContext::in_exec. Keys made ready by the
+// queued commands are served once EXEC is done and its locks are released (Server::call skips
+// serve_ready_keys() for the commands inside).
 //
 // Rejected: waiters polling their keys (latency vs CPU trade-off, and no FIFO fairness); a
 // global lock around all queues (serializes every write with waiters behind one mutex, and still
@@ -113,7 +114,7 @@ std::optional<std::int64_t> timeout_argument(CommandContext& ctx, std::size_t in
 // False inside EXEC (and wherever ClientState::no_blocking is set): the command must then
 // answer as if its timeout had expired.
 inline bool blocking_allowed(const CommandContext& ctx) {
-  return !ctx.client.no_blocking;
+  return !ctx.in_exec && !ctx.client.no_blocking;
 }
 
 // Registers the client as waiting on `keys` (each missing or empty, all their shard locks held

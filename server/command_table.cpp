@@ -111,7 +111,8 @@ std::vector<CommandSpec> part1_command_specs() {
        .complexity =
            "O(N) with N being the number of keys in the database, under the assumption that the "
            "key names in the database and the given pattern have limited length.",
-       .tips = {"request_policy:all_shards", "nondeterministic_output_order"}},
+       .tips = {"request_policy:all_shards", "nondeterministic_output_order"},
+       .locking = LockPolicy::kManual},
       {.name = "scan",
        .handler = scan_command,
        .arity = -2,
@@ -123,7 +124,8 @@ std::vector<CommandSpec> part1_command_specs() {
        .complexity =
            "O(1) for every call. O(N) for a complete iteration, including enough command calls for "
            "the cursor to return back to 0. N is the number of elements inside the collection.",
-       .tips = {"nondeterministic_output", "request_policy:special"}},
+       .tips = {"nondeterministic_output", "request_policy:special"},
+       .locking = LockPolicy::kManual},
       {.name = "randomkey",
        .handler = randomkey_command,
        .arity = 1,
@@ -133,7 +135,8 @@ std::vector<CommandSpec> part1_command_specs() {
        .since = "1.0.0",
        .summary = "Return a random key from the keyspace",
        .complexity = "O(1)",
-       .tips = {"request_policy:all_shards", "nondeterministic_output"}},
+       .tips = {"request_policy:all_shards", "nondeterministic_output"},
+       .locking = LockPolicy::kManual},
       {.name = "rename",
        .handler = rename_command,
        .arity = 3,
@@ -935,7 +938,8 @@ std::vector<CommandSpec> part1_command_specs() {
        .since = "4.0.0",
        .summary = "Swaps two Redis databases",
        .complexity = "O(N) where N is the count of clients watching or blocking on keys from both "
-                     "databases."},
+                     "databases.",
+       .locking = LockPolicy::kManual},
       {.name = "dbsize",
        .handler = dbsize_command,
        .arity = 1,
@@ -945,7 +949,8 @@ std::vector<CommandSpec> part1_command_specs() {
        .since = "1.0.0",
        .summary = "Return the number of keys in the selected database",
        .complexity = "O(1)",
-       .tips = {"request_policy:all_shards", "response_policy:agg_sum"}},
+       .tips = {"request_policy:all_shards", "response_policy:agg_sum"},
+       .locking = LockPolicy::kManual},
       {.name = "flushdb",
        .handler = flushdb_command,
        .arity = -1,
@@ -955,7 +960,8 @@ std::vector<CommandSpec> part1_command_specs() {
        .since = "1.0.0",
        .summary = "Remove all keys from the current database",
        .complexity = "O(N) where N is the number of keys in the selected database",
-       .tips = {"request_policy:all_shards", "response_policy:all_succeeded"}},
+       .tips = {"request_policy:all_shards", "response_policy:all_succeeded"},
+       .locking = LockPolicy::kManual},
       {.name = "flushall",
        .handler = flushall_command,
        .arity = -1,
@@ -965,7 +971,8 @@ std::vector<CommandSpec> part1_command_specs() {
        .since = "1.0.0",
        .summary = "Remove all keys from all databases",
        .complexity = "O(N) where N is the total number of keys in all databases",
-       .tips = {"request_policy:all_shards", "response_policy:all_succeeded"}},
+       .tips = {"request_policy:all_shards", "response_policy:all_succeeded"},
+       .locking = LockPolicy::kManual},
       {.name = "time",
        .handler = time_command,
        .arity = 1,
@@ -1250,7 +1257,8 @@ std::vector<CommandSpec> part1_command_specs() {
        .since = "1.0.0",
        .summary = "Get information and statistics about the server",
        .complexity = "O(1)",
-       .tips = {"nondeterministic_output", "request_policy:all_shards", "response_policy:special"}},
+       .tips = {"nondeterministic_output", "request_policy:all_shards", "response_policy:special"},
+       .locking = LockPolicy::kManual},
       {.name = "config",
        .handler = nullptr,
        .arity = -2,
@@ -1401,7 +1409,8 @@ std::vector<CommandSpec> part1_command_specs() {
        .group = "server",
        .since = "1.0.0",
        .summary = "A container for debugging commands",
-       .complexity = "Depends on subcommand."},
+       .complexity = "Depends on subcommand.",
+       .locking = LockPolicy::kManual},
       {.name = "hello",
        .handler = hello_command,
        .arity = -1,
@@ -1491,6 +1500,7 @@ std::vector<CommandSpec> command_definitions() {
   append(zset_command_specs());
   append(list_command_specs());
   append(pubsub_command_specs());
+  append(multi_command_specs());
   return commands;
 }
 

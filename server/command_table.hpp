@@ -104,7 +104,9 @@ struct KeySpec {
 };
 
 // Who acquires the shard locks: the dispatcher (from the key specs) or the command itself
-// (commands touching whole databases or another database).
+// (commands touching whole databases or another database, or reading every shard like INFO).
+// Every handler that locks shards itself must be kManual and lock through
+// CommandContext::lock/lock_shard: EXEC then holds every shard of every database for it.
 enum class LockPolicy { kKeyShards, kManual };
 
 struct CommandSpec {
@@ -192,5 +194,6 @@ std::vector<CommandSpec> hyperloglog_command_specs();
 std::vector<CommandSpec> zset_command_specs();
 std::vector<CommandSpec> list_command_specs();
 std::vector<CommandSpec> pubsub_command_specs();
+std::vector<CommandSpec> multi_command_specs();
 
 }  // namespace gorodis

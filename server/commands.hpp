@@ -3,7 +3,8 @@
 // Handlers live in one file per family, like Redis: keys.cpp (db.c commands), expire.cpp,
 // t_string.cpp, bitops.cpp, dump.cpp (DUMP/RESTORE), server_commands.cpp (connection and
 // server commands, OBJECT, MEMORY, COMMAND), networking.cpp (AUTH, QUIT, RESET, CLIENT),
-// server_admin.cpp (INFO, CONFIG, LASTSAVE, SHUTDOWN, DEBUG), slowlog.cpp (SLOWLOG). A handler runs
+// server_admin.cpp (INFO, CONFIG, LASTSAVE, SHUTDOWN, DEBUG), slowlog.cpp (SLOWLOG), multi.cpp
+// (MULTI EXEC DISCARD WATCH UNWATCH). A handler runs
 // with its keys' shard locks held (unless its table entry says LockPolicy::kManual) and writes
 // exactly one reply.
 #pragma once
@@ -242,5 +243,11 @@ void pubsub_numpat_command(CommandContext& ctx);
 void pubsub_shardchannels_command(CommandContext& ctx);
 void pubsub_shardnumsub_command(CommandContext& ctx);
 void pubsub_help_command(CommandContext& ctx);
+// transactions (multi.cpp)
+void multi_command(CommandContext& ctx);
+void exec_command(CommandContext& ctx);
+void discard_command(CommandContext& ctx);
+void watch_command(CommandContext& ctx);
+void unwatch_command(CommandContext& ctx);
 
 }  // namespace gorodis

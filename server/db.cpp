@@ -4,19 +4,23 @@
 //
 // * Command execution. Server::execute locks the shards of the command's keys (taken from the
 //   command table's key specs) with ShardLocks, runs the command, and unlocks. Commands that
-//   touch whole databases (KEYS, SCAN, DBSIZE, FLUSHDB, SWAPDB, ...) or another database (MOVE,
-//   COPY ... DB) lock for themselves, always through ShardLocks, so the global order holds.
+//   touch whole databases (KEYS, SCAN, DBSIZE, FLUSHDB, SWAPDB, INFO's key counts, ...) or
+//   another database (MOVE, COPY ... DB) are LockPolicy::kManual and lock for themselves,
+//   always through ShardLocks (via CommandContext::lock/lock_shard), so the global order holds.
 //
-// * WATCH. Each shard has a version counter that every write to it bumps (add, set, remove,
-//   TTL changes, mark_modified after in-place edits). WATCH records (db, shard, version) for
-//   each watched key; EXEC locks those shards and aborts if any version moved. This is
-//   conservative (a write to another key of the same shard also aborts) but never misses a
-//   write; per-key versions can refine it later without changing the protocol.
+// * WATCH. Each shard keeps a registry of its watched keys (key -> the watching clients'
+//   WatchedKey records). Every change to a key (add, set, remove, TTL changes, mark_modified
+//   after in-place edits, flush, SWAPDB) looks the key up there under the shard lock and marks
+//   its watchers dirty; with nobody watching in the shard that is one emptiness check. EXEC
+//   reads its dirty flag holding the watched keys' shards, so a change is never missed, and a
+//   write to another key of the same shard never aborts (Redis's per-key semantics). Details
+//   and the expiry rules are in multi.cpp.
 //
-// * MULTI/EXEC. EXEC computes the union of the shards of all queued commands' keys (all shards
-//   of a database for a keyless whole-db command), acquires them once with ShardLocks, then
-//   runs the queued commands with their locks already held; per-command locking is skipped
-//   while an EXEC holds the set. This gives EXEC the isolation Redis's single thread gives it.
+// * MULTI/EXEC (multi.cpp). EXEC computes the union of the shards of all queued commands' keys
+//   and of the watched keys, acquires them once with ShardLocks, then runs the queued commands
+//   with their locks already held (CommandContext::in_exec: no command locks again). A queued
+//   kManual command or SELECT makes EXEC take every shard of every database. This gives EXEC
+//   the isolation Redis's single thread gives it.
 //
 // * Blocking commands (BLPOP & co.). A blocked client registers on a per-key wait list kept in
 //   the key's shard; a write that creates the key (under that shard's lock) marks it ready, and
@@ -33,6 +37,8 @@
 //   while their shard locks are still held. Two commands that conflict share a shard, so their
 //   sequence numbers are ordered like their effects; the AOF writer appends commands in
 //   sequence order (a small reorder buffer), which replays to the same dataset.
+//   A transaction is handed over as one block at the end of exec_command (multi.cpp), while
+//   EXEC still holds all its shards.
 //
 // Expiry: a TTL is stored in the entry itself, and each shard keeps a dense vector of its
 // entries that have one (swap-remove keeps it O(1)); active expiry samples it uniformly.
@@ -134,8 +140,8 @@ Entry* Db::lookup(std::string_view key, std::int64_t now_ms) {
 Entry& Db::insert(std::string_view key, std::size_t value_room) {
   const auto hash = static_cast<std::uint32_t>(hash_key(key));
   Shard& shard = *shards_[shard_index(hash)];
-  ++shard.version;
   Entry& added = *shard.keys.insert(Entry::create(key, hash, value_room));
+  touch(shard, added.key, false);
   signal_if_blocked(shard, added.key);
   if (events_ != nullptr) events_->key_added(*this, added.key);
   return added;
@@ -191,7 +197,7 @@ bool Db::remove(std::string_view key) {
   std::unique_ptr<Entry> entry = shard.keys.remove(key, hash);
   if (!entry) return false;
   if (entry->expire_at_ms != kNoExpiry) unindex_volatile(shard, *entry);
-  ++shard.version;
+  touch(shard, key, true);
   shard.keys.shrink_if_sparse();
   return true;
 }
@@ -217,43 +223,108 @@ void Db::set_expire(Entry& entry, std::int64_t when_ms) {
     shard.volatile_keys.push_back(&entry);
   }
   entry.expire_at_ms = when_ms;
-  ++shard.version;
+  touch(shard, entry.key, false);
 }
 
 bool Db::remove_expire(Entry& entry) {
   if (entry.expire_at_ms == kNoExpiry) return false;
   Shard& shard = *shards_[shard_index(entry.hash)];
   unindex_volatile(shard, entry);
-  ++shard.version;
+  touch(shard, entry.key, false);
   return true;
 }
 
 void Db::mark_modified(const Entry& entry) {
-  ++shards_[shard_index(entry.hash)]->version;
+  touch(*shards_[shard_index(entry.hash)], entry.key, false);
+}
+
+void Db::touch(Shard& shard, std::string_view key, bool removed) {
+  if (shard.watchers.empty()) return;
+  auto it = shard.watchers.find(key);
+  if (it == shard.watchers.end()) return;
+  for (WatchedKey* watch : it->second) {
+    if (watch->expired) {
+      // The key was already expired when watched; Redis lets its deletion pass as no logical
+      // change, and from then on the (absent) key is watched like any other.
+      watch->expired = false;
+      if (removed) continue;
+    }
+    watch->dirty->store(true, std::memory_order_relaxed);
+  }
+}
+
+void Db::touch_all(Shard& emptied, Shard* replacement, std::int64_t now_ms) {
+  for (auto& [key, watches] : emptied.watchers) {
+    const std::uint64_t hash = hash_key(key);
+    const bool present = emptied.keys.find(key, hash) != nullptr;
+    Entry* incoming = replacement != nullptr ? replacement->keys.find(key, hash) : nullptr;
+    if (!present && incoming == nullptr) continue;
+    const bool incoming_expired = incoming != nullptr && is_expired(*incoming, now_ms);
+    for (WatchedKey* watch : watches) {
+      if (watch->expired) {
+        // An expired key replaced by nothing, or by another expired key: no logical change.
+        if (incoming == nullptr) {
+          watch->expired = false;
+          continue;
+        }
+        if (incoming_expired) continue;
+      } else if (!present && incoming_expired) {
+        // An absent key replaced by an expired one is still logically absent.
+        watch->expired = true;
+        continue;
+      }
+      watch->dirty->store(true, std::memory_order_relaxed);
+    }
+  }
 }
 
 std::size_t Db::clear_shard(std::size_t index) {
   Shard& shard = *shards_[index];
+  if (!shard.watchers.empty()) touch_all(shard, nullptr, 0);
   std::size_t removed = shard.keys.size();
   shard.keys.clear();
   shard.volatile_keys.clear();
-  ++shard.version;
   return removed;
 }
 
-void Db::swap_contents(Db& other) {
-  // The mutexes stay where they are (callers hold them); only the contents move.
+void Db::swap_contents(Db& other, std::int64_t now_ms) {
+  // The mutexes and the watcher registries stay where they are (callers hold the mutexes);
+  // only the contents move.
   for (std::size_t i = 0; i < shards_.size(); ++i) {
     Shard& mine = *shards_[i];
     Shard& theirs = *other.shards_[i];
+    if (!mine.watchers.empty()) touch_all(mine, &theirs, now_ms);
+    if (!theirs.watchers.empty()) touch_all(theirs, &mine, now_ms);
     mine.keys.swap(theirs.keys);
     std::swap(mine.volatile_keys, theirs.volatile_keys);
-    ++mine.version;
-    ++theirs.version;
     // Waiters stay with their database: the keys they wait on may exist now.
     for (const auto& [key, waiters] : mine.blocked) note_ready(key);
     for (const auto& [key, waiters] : theirs.blocked) other.note_ready(key);
   }
+}
+
+void Db::add_watcher(WatchedKey& watch, std::int64_t now_ms) {
+  const std::uint64_t hash = hash_key(watch.key);
+  Shard& shard = *shards_[shard_index(hash)];
+  Entry* entry = shard.keys.find(watch.key, hash);
+  watch.expired = entry != nullptr && is_expired(*entry, now_ms);
+  shard.watchers[watch.key].push_back(&watch);
+}
+
+void Db::remove_watcher(WatchedKey& watch) {
+  Shard& shard = *shards_[shard_of(watch.key)];
+  auto it = shard.watchers.find(watch.key);
+  std::vector<WatchedKey*>& watches = it->second;
+  *std::find(watches.begin(), watches.end(), &watch) = watches.back();
+  watches.pop_back();
+  if (watches.empty()) shard.watchers.erase(it);
+}
+
+bool Db::watched_key_expired(const WatchedKey& watch, std::int64_t now_ms) {
+  if (watch.expired) return false;
+  const std::uint64_t hash = hash_key(watch.key);
+  Entry* entry = shards_[shard_index(hash)]->keys.find(watch.key, hash);
+  return entry != nullptr && is_expired(*entry, now_ms);
 }
 
 namespace {

@@ -4,7 +4,8 @@
 // A Db holds 2^shard_bits shards; a key lives in the shard named by the top bits of its 64-bit
 // hash (the low bits pick its bucket inside the shard's KeyTable, so the two never correlate).
 // Each shard has its own mutex, its own KeyTable, its own index of keys with a TTL (for active
-// expiry sampling) and a version counter bumped by every write (for WATCH).
+// expiry sampling) and its registry of WATCHed keys (key -> the clients' WatchedKey records),
+// which every write to a key consults: one emptiness check when nobody watches in the shard.
 //
 // Locking contract: every Db member that takes a key requires the caller to hold that key's
 // shard lock; members that take a shard index require that shard's lock. ShardLocks acquires
@@ -25,6 +26,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "dict.hpp"
@@ -97,6 +99,30 @@ inline Entry::Key::operator std::string_view() const {
 using KeyTable = HashTable<Entry>;
 
 struct BlockedClient;  // blocking.hpp
+class Db;
+
+// One client's WATCH of one key of one database (Redis watchedKey). The client owns it
+// (MultiState, multi.hpp); while watched it is listed in its key's shard (Shard::watchers), so
+// a write to the key finds every watcher without scanning clients. `db`, `key` and `dirty` never
+// change; `expired` is read and written only under the key's shard lock.
+struct WatchedKey {
+  Db* db;
+  std::string key;
+  // The watching client's flag (Redis CLIENT_DIRTY_CAS), set by a write under the key's shard
+  // lock; EXEC reads it holding that lock.
+  std::atomic<bool>* dirty;
+  // The key was present but logically expired when watched (Redis wk->expired): its deletion
+  // is then no logical change and does not dirty the client.
+  bool expired = false;
+};
+
+struct TransparentStringHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+// Per shard: watched key -> its watchers (Redis db->watched_keys, split by shard).
+using WatchRegistry = std::unordered_map<std::string, std::vector<WatchedKey*>,
+                                         TransparentStringHash, std::equal_to<>>;
 
 // The lock guarding one shard: a goroutine waiting for a shard parks instead of blocking its
 // thread. Contended locking therefore REQUIRES running in a goroutine (inside goro::run).
@@ -121,8 +147,8 @@ struct Shard {
   KeyTable keys;
   // Entries with expire_at_ms != kNoExpiry; Entry::volatile_slot is each one's position.
   std::vector<Entry*> volatile_keys;
-  // Incremented by every modification of a key in this shard (WATCH compares it).
-  std::uint64_t version = 0;
+  // The WATCHed keys of this shard (see WatchedKey).
+  WatchRegistry watchers;
   // Keys deleted because their TTL passed, lazily or by active expiry (INFO expired_keys).
   std::uint64_t expired = 0;
   std::mt19937_64 rng{0x9e3779b97f4a7c15ULL};
@@ -178,15 +204,27 @@ class Db {
   void set_expire(Entry& entry, std::int64_t when_ms);
   // Returns whether the key had a TTL.
   bool remove_expire(Entry& entry);
-  // Records an in-place modification of the entry's value (for WATCH).
+  // Records an in-place modification of the entry's value: its watchers become dirty (Redis
+  // signalModifiedKey). add/set/remove and the TTL setters record their own changes.
   void mark_modified(const Entry& entry);
   bool is_expired(const Entry& entry, std::int64_t now_ms) const {
     return entry.expire_at_ms != kNoExpiry && entry.expire_at_ms <= now_ms;
   }
-  // Removes every key of one shard; returns how many were removed.
+  // Removes every key of one shard; returns how many were removed. Watchers of removed keys
+  // become dirty.
   std::size_t clear_shard(std::size_t index);
-  // Exchanges all contents with `other` (SWAPDB); caller holds every shard lock of both.
-  void swap_contents(Db& other);
+  // Exchanges all contents with `other` (SWAPDB); caller holds every shard lock of both. The
+  // watchers stay with their database and become dirty where the key's value changes (Redis
+  // touchAllWatchedKeysInDb, with `now_ms` deciding which keys count as expired).
+  void swap_contents(Db& other, std::int64_t now_ms);
+
+  // Lists / unlists a client's watch in its key's shard registry (caller holds that shard's
+  // lock). add_watcher also sets watch.expired from the key's state at `now_ms`.
+  void add_watcher(WatchedKey& watch, std::int64_t now_ms);
+  void remove_watcher(WatchedKey& watch);
+  // Whether a watched key, not expired when watched, has expired by `now_ms` (Redis
+  // isWatchedKeyExpired for one key); caller holds the key's shard lock.
+  bool watched_key_expired(const WatchedKey& watch, std::int64_t now_ms);
 
   // Keys with blocked clients that a write created (blocking.hpp): add() and set() record them
   // under the shard lock, serve_ready_keys() takes them once the writer's locks are released.
@@ -200,6 +238,11 @@ class Db {
   Entry& insert(std::string_view key, std::size_t value_room);
   // Records `key` as ready when clients wait on it.
   void signal_if_blocked(Shard& shard, std::string_view key);
+  // Marks the watchers of `key` dirty after a change; `removed` says the key is gone now.
+  void touch(Shard& shard, std::string_view key, bool removed);
+  // Before `emptied` loses its contents (flush), or receives `replacement`'s (SWAPDB, the
+  // shard of the same index of the other database).
+  void touch_all(Shard& emptied, Shard* replacement, std::int64_t now_ms);
 
   int id_;
   unsigned shard_bits_;

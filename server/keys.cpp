@@ -5,7 +5,9 @@
 // shard per step, which is what makes it incremental: its cursor carries the shard index in the
 // low shard_bits bits and the shard's own reverse-binary cursor above them, so an iteration
 // visits shard 0 completely, then shard 1, and so on, and keeps the per-shard SCAN guarantee.
-// MOVE and COPY may touch two databases and lock both keys' shards themselves.
+// MOVE and COPY may touch two databases and lock both keys' shards themselves. All of them are
+// LockPolicy::kManual and lock through CommandContext::lock, which inside EXEC (holding every
+// shard already) locks nothing.
 #include <climits>
 
 #include "commands.hpp"
@@ -93,7 +95,7 @@ void transfer_key(CommandContext& ctx, std::string_view key, int target_id,
   ShardLocks locks;
   locks.add_key(source, key);
   locks.add_key(target, target_key);
-  locks.lock();
+  ctx.lock(locks);
   Entry* entry = keep_source ? lookup_key(ctx, key, Lookup::kRead) : source.lookup(key, ctx.now_ms);
   if (entry == nullptr) {
     ctx.reply.integer(0);
@@ -152,7 +154,7 @@ void keys_command(CommandContext& ctx) {
   Db& db = ctx.db();
   ShardLocks locks;
   locks.add_all(db);
-  locks.lock();
+  ctx.lock(locks);
   std::string_view pattern = ctx.argv[1];
   bool all = is_match_all(pattern);
   std::vector<std::string_view> keys;
@@ -221,7 +223,7 @@ void scan_command(CommandContext& ctx) {
   long long budget = count * 10;
   while (static_cast<long long>(keys.size()) < count && budget-- > 0) {
     {
-      ShardGuard lock(db, shard);
+      auto lock = ctx.lock_shard(db, shard);
       inner = db.shard(shard).keys.scan(
           inner, [&](const Entry& entry) { keys.emplace_back(entry.key_view()); });
     }
@@ -234,7 +236,7 @@ void scan_command(CommandContext& ctx) {
   std::vector<std::string_view> kept;
   for (const std::string& key : keys) {
     if (!options->matches(key)) continue;
-    ShardGuard lock(db, db.shard_of(key));
+    auto lock = ctx.lock_shard(db, db.shard_of(key));
     Entry* entry = db.lookup(key, ctx.now_ms);
     if (entry == nullptr) continue;
     if (options->type && !iequals(*options->type, Object::type_name(entry->value.type()))) {
@@ -251,7 +253,7 @@ void randomkey_command(CommandContext& ctx) {
   Db& db = ctx.db();
   ShardLocks locks;
   locks.add_all(db);
-  locks.lock();
+  ctx.lock(locks);
   while (true) {
     std::size_t total = 0;
     for (std::size_t i = 0; i < db.shard_count(); ++i) total += db.shard(i).keys.size();

@@ -73,12 +73,12 @@ std::string describe(const ClientState& client) {
 }
 
 // Waits while CLIENT PAUSE holds `argv`'s command back, after sending the replies so far.
-void wait_while_paused(Server& server, std::span<const std::string_view> argv,
-                       goro::io::BufWriter& out) {
+void wait_while_paused(Server& server, const ClientState& client,
+                       std::span<const std::string_view> argv, goro::io::BufWriter& out) {
   const CommandSpec* command = CommandTable::instance().resolve(argv);
   if (command == nullptr) return;
   bool flushed = false;
-  while (server.pause().blocks(*command, now_ms(server))) {
+  while (server.pause().blocks(*command, client, now_ms(server))) {
     if (!flushed) flushed = out.flush().ok();
     goro::sleep(kPausePoll);
   }
@@ -229,7 +229,7 @@ Ending run_client(Server& server, ClientState& client, goro::net::Conn& conn,
     };
     while ((status = next_command()) == ParseStatus::kCommandReady) {
       if (server.pause().mode.load(std::memory_order_relaxed) != PauseState::kNone) {
-        wait_while_paused(server, argv, out);
+        wait_while_paused(server, client, argv, out);
       }
       const ReplyMode mode = client.reply_mode;
       reply.set_protocol(client.protocol);
@@ -325,7 +325,9 @@ std::string client_flags(const ClientState& client) {
   // Redis's letters in its order (catClientInfoString).
   std::string flags;
   if (has_subscriptions(client)) flags.push_back('P');
+  if (client.multi.listed_count.load(std::memory_order_relaxed) >= 0) flags.push_back('x');
   if (client.blocked) flags.push_back('b');
+  if (client.multi.watch_dirty.load(std::memory_order_relaxed)) flags.push_back('d');
   if (client.unix_socket) flags.push_back('U');
   if (client.no_evict) flags.push_back('e');
   if (flags.empty()) flags.push_back('N');
@@ -357,7 +359,9 @@ std::string client_line(Server& server, ClientState& client) {
   line.append(" sub=").append(count(&PubSubClient::channel_count));
   line.append(" psub=").append(count(&PubSubClient::pattern_count));
   line.append(" ssub=").append(count(&PubSubClient::shard_channel_count));
-  line.append(" multi=-1 qbuf=").append(std::to_string(qbuf));
+  line.append(" multi=")
+      .append(std::to_string(client.multi.listed_count.load(std::memory_order_relaxed)));
+  line.append(" qbuf=").append(std::to_string(qbuf));
   line.append(" qbuf-free=0 argv-mem=0 multi-mem=0 rbs=").append(std::to_string(kReadChunk));
   line.append(" rbp=0 obl=0 oll=").append(omem > 0 ? "1" : "0");
   line.append(" omem=").append(std::to_string(omem));
@@ -427,6 +431,7 @@ void quit_command(CommandContext& ctx) {
 
 void reset_command(CommandContext& ctx) {
   unsubscribe_all(ctx.server, ctx.client);
+  discard_transaction(ctx.client);
   ctx.client.update([&] {
     ctx.client.db_index = 0;
     ctx.client.protocol = 2;

@@ -636,19 +636,27 @@ class SnapshotWriter final : public ShardSnapshot {
   }
 
   // Opens the temporary file and marks every shard, all locks held, so the snapshot is this
-  // instant. Returns the error message on failure.
-  std::optional<std::string> start() {
+  // instant. Returns the error message on failure. With `locks_held` the caller (a command
+  // inside EXEC) holds every shard lock already and calls finish() at once: every shard is
+  // captured now, before the commands queued after it modify shards without locking them.
+  std::optional<std::string> start(bool locks_held = false) {
     fd_ = ::open(temp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd_ < 0) return errno_text("Failed opening the temp RDB file", temp_);
     ShardLocks locks;
-    for (int index = 0; index < server_.database_count(); ++index) {
-      locks.add_all(server_.db(index));
+    if (!locks_held) {
+      for (int index = 0; index < server_.database_count(); ++index) {
+        locks.add_all(server_.db(index));
+      }
+      locks.lock();
     }
-    locks.lock();
     for (int index = 0; index < server_.database_count(); ++index) {
       Db& db = server_.db(index);
-      for (std::size_t s = 0; s < db.shard_count(); ++s) db.shard(s).snapshot = this;
+      for (std::size_t s = 0; s < db.shard_count(); ++s) {
+        db.shard(s).snapshot = this;
+        if (locks_held) capture(db, s);
+      }
     }
+    captured_all_ = locks_held;
     return std::nullopt;
   }
 
@@ -695,7 +703,9 @@ class SnapshotWriter final : public ShardSnapshot {
     for (int index = 0; index < server_.database_count(); ++index) {
       Db& db = server_.db(index);
       for (std::size_t s = 0; s < db.shard_count(); ++s) {
-        { ShardGuard capture_if_pending(db, s); }
+        if (!captured_all_) {
+          ShardGuard capture_if_pending(db, s);
+        }
         ok = write_captured(ok);
       }
     }
@@ -764,6 +774,7 @@ class SnapshotWriter final : public ShardSnapshot {
   goro::Mutex mutex_;  // guards chunks_ and unsupported_ (captures run on any goroutine)
   std::vector<std::string> chunks_;
   bool unsupported_ = false;
+  bool captured_all_ = false;  // start() captured every shard: finish() needs no lock
 };
 
 // Claims the server's single save slot for the lifetime of the object.
@@ -795,11 +806,11 @@ void record_save(Server& server, const std::optional<std::string>& error) {
 
 }  // namespace
 
-std::optional<std::string> save_snapshot(Server& server, const std::string& path) {
+std::optional<std::string> save_snapshot(Server& server, const std::string& path, bool locks_held) {
   SaveSlot slot(server);
   if (!slot.claimed()) return std::string(kSaveInProgress);
   SnapshotWriter writer(server, path);
-  if (auto error = writer.start()) return error;
+  if (auto error = writer.start(locks_held)) return error;
   return writer.finish();
 }
 
@@ -823,8 +834,10 @@ std::optional<std::string> load_snapshot(Server& server, const std::string& path
   }
   std::string data((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
   ShardLocks locks;
-  for (int index = 0; index < server.database_count(); ++index) locks.add_all(server.db(index));
-  locks.lock();
+  if (!options.locks_held) {
+    for (int index = 0; index < server.database_count(); ++index) locks.add_all(server.db(index));
+    locks.lock();
+  }
   if (options.flush) {
     for (int index = 0; index < server.database_count(); ++index) {
       Db& db = server.db(index);
@@ -936,8 +949,8 @@ std::optional<std::string> load_snapshot(Server& server, const std::string& path
   }
 }
 
-std::optional<std::string> save_to_disk(Server& server) {
-  auto error = save_snapshot(server, server.settings().dbfilename.get());
+std::optional<std::string> save_to_disk(Server& server, bool locks_held) {
+  auto error = save_snapshot(server, server.settings().dbfilename.get(), locks_held);
   record_save(server, error);
   return error;
 }
@@ -950,6 +963,28 @@ void save_command(CommandContext& ctx) {
   ctx.reply.ok();
 }
 
+namespace {
+
+// Takes the snapshot's mark (every shard lock, briefly) and writes the file on a goroutine of
+// its own, which keeps `slot` until it is done. Returns the error message when it cannot start.
+std::optional<std::string> start_background_save(Server& server, std::shared_ptr<SaveSlot> slot) {
+  auto writer = std::make_shared<SnapshotWriter>(server, server.settings().dbfilename.get());
+  if (auto error = writer->start()) {
+    log(LogLevel::kWarning, *error);
+    return error;
+  }
+  log(LogLevel::kNotice, "Background saving started");
+  goro::go([&server, slot, writer] {
+    auto error = writer->finish();
+    record_save(server, error);
+    server.last_bgsave_ok().store(!error.has_value());
+    if (!error) log(LogLevel::kNotice, "Background saving terminated with success");
+  });
+  return std::nullopt;
+}
+
+}  // namespace
+
 void bgsave_command(CommandContext& ctx) {
   if (ctx.argc() > 2 || (ctx.argc() == 2 && !iequals(ctx.argv[1], "schedule"))) {
     ctx.reply.error(errors::kSyntax);
@@ -960,22 +995,20 @@ void bgsave_command(CommandContext& ctx) {
     ctx.reply.error("ERR Background save already in progress");
     return;
   }
-  auto writer =
-      std::make_shared<SnapshotWriter>(ctx.server, ctx.server.settings().dbfilename.get());
+  if (ctx.in_exec) {
+    // Redis 7 never starts a save in the middle of a transaction: it schedules one, which
+    // starts after the EXEC. Here it starts as soon as its goroutine gets every shard lock,
+    // which the EXEC holds until its end.
+    Server& server = ctx.server;
+    goro::go([&server, slot] { (void)start_background_save(server, slot); });
+    ctx.reply.simple_string("Background saving scheduled");
+    return;
+  }
   // The mark is taken before the reply, so every write the client sends afterwards is after it.
-  if (auto error = writer->start()) {
-    log(LogLevel::kWarning, *error);
+  if (start_background_save(ctx.server, slot)) {
     ctx.reply.error("ERR");
     return;
   }
-  log(LogLevel::kNotice, "Background saving started");
-  Server& server = ctx.server;
-  goro::go([&server, slot, writer] {
-    auto error = writer->finish();
-    record_save(server, error);
-    server.last_bgsave_ok().store(!error.has_value());
-    if (!error) log(LogLevel::kNotice, "Background saving terminated with success");
-  });
   ctx.reply.simple_string("Background saving started");
 }
 

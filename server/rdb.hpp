@@ -120,7 +120,9 @@ bool save_object(RdbWriter& writer, const Object& value);
 std::optional<Object> load_object(RdbReader& reader, unsigned char type, const Settings& settings);
 
 // Writes every database to `path` as described above. Returns an error message or nullopt.
-std::optional<std::string> save_snapshot(Server& server, const std::string& path);
+// `locks_held`: the caller holds every shard lock of every database (a command inside EXEC).
+std::optional<std::string> save_snapshot(Server& server, const std::string& path,
+                                         bool locks_held = false);
 // Loads the file's keys into the keyspace (keys already expired are skipped, like Redis loading
 // as a master), holding every shard lock; with `flush` the keyspace is emptied first, with
 // `merge` a key already present is replaced instead of being an error. Returns an error message
@@ -128,12 +130,13 @@ std::optional<std::string> save_snapshot(Server& server, const std::string& path
 struct LoadOptions {
   bool flush = true;
   bool merge = false;
+  bool locks_held = false;  // the caller holds every shard lock (a command inside EXEC)
 };
 std::optional<std::string> load_snapshot(Server& server, const std::string& path, bool& loaded,
                                          LoadOptions options = {});
 
 // SAVE's work: writes `dbfilename` in the working directory (`dir`), logs like Redis and records
 // the time for LASTSAVE. Returns the error message on failure.
-std::optional<std::string> save_to_disk(Server& server);
+std::optional<std::string> save_to_disk(Server& server, bool locks_held = false);
 
 }  // namespace gorodis

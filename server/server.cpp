@@ -1,9 +1,9 @@
 // server.cpp — command dispatch and the helpers shared by all command families.
 //
 // Dispatch order follows Redis processCommand: unknown command, unknown subcommand, arity,
-// then execution; each rejection has Redis's exact text. Unknown-command errors quote at most
-// 128 bytes of the name and of the arguments, as Redis does, so a hostile request cannot make
-// the error reply large.
+// authentication, no-multi inside MULTI, queueing inside MULTI, then execution; each rejection has
+// Redis's exact text. Unknown-command errors quote at most 128 bytes of the name and of the
+// arguments, as Redis does, so a hostile request cannot make the error reply large.
 #include "server.hpp"
 
 #include <algorithm>
@@ -11,6 +11,7 @@
 #include <climits>
 
 #include "blocking.hpp"
+#include "commands.hpp"
 #include "config.hpp"
 #include "pubsub.hpp"
 #include "slowlog.hpp"
@@ -57,10 +58,12 @@ void ClientRegistry::remove(ClientState& client) {
   count_.store(clients_.size(), std::memory_order_relaxed);
 }
 
-bool PauseState::blocks(const CommandSpec& command, std::int64_t now_ms) const {
+bool PauseState::blocks(const CommandSpec& command, const ClientState& client,
+                        std::int64_t now_ms) const {
   int current = mode.load(std::memory_order_acquire);
   if (current == kNone || now_ms >= end_ms.load(std::memory_order_acquire)) return false;
-  return current == kAll || (command.flags & kWrite) != 0;
+  return current == kAll || (command.flags & kWrite) != 0 ||
+         (command.handler == exec_command && client.multi.has_writes);
 }
 
 namespace {
@@ -111,54 +114,72 @@ void Server::execute(ClientState& client, std::span<const std::string_view> argv
   reply.take_error_count();
   if (command == nullptr) {
     const CommandSpec* container = table.find(argv[0]);
-    reply.error(container != nullptr ? unknown_subcommand_message(container->name, argv[1])
-                                     : unknown_command_message(argv));
+    reply_refused(client, nullptr,
+                  container != nullptr ? unknown_subcommand_message(container->name, argv[1])
+                                       : unknown_command_message(argv),
+                  reply);
     return;
   }
   client.last_command.store(command, std::memory_order_relaxed);
-  if (!command->arity_ok(argv.size()) || (!client.authenticated && !(command->flags & kNoAuth))) {
-    reply.error(command->arity_ok(argv.size()) ? errors::kNoAuth
-                                               : arity_error_message(command->full_name));
+  // Redis processCommand's refusals, in its order; each also fails an open transaction.
+  std::string refusal;
+  if (!command->arity_ok(argv.size())) {
+    refusal = arity_error_message(command->full_name);
+  } else if (!client.authenticated && !(command->flags & kNoAuth)) {
+    refusal = errors::kNoAuth;
+  } else if (client.pubsub != nullptr && in_resp2_pubsub_mode(client) &&
+             !allowed_in_pubsub_mode(*command)) {
+    refusal = pubsub_mode_error(command->full_name);
+  } else if (client.multi.active && (command->flags & kNoMulti)) {
+    refusal = "ERR Command not allowed inside a transaction";
+  }
+  if (!refusal.empty()) {
+    reply_refused(client, command, refusal, reply);
     reply.take_error_count();
     stats_.add_rejected(command->ordinal);
     return;
   }
-  if (client.pubsub != nullptr && in_resp2_pubsub_mode(client) &&
-      !allowed_in_pubsub_mode(*command)) {
-    reply.error(pubsub_mode_error(command->full_name));
-    reply.take_error_count();
-    stats_.add_rejected(command->ordinal);
-    return;
-  }
-  const std::int64_t start_us = clock_();
+  if (client.multi.active && queue_in_transaction(client, *command, argv, reply)) return;
+  call(client, *command, argv, reply, clock_());
+}
+
+void Server::call(ClientState& client, const CommandSpec& command,
+                  std::span<const std::string_view> argv, ReplyBuilder& reply, std::int64_t now_us,
+                  bool in_exec) {
   const auto started = std::chrono::steady_clock::now();
   {
-    CommandContext ctx{*this, client, argv, reply, *command, start_us / 1000};
+    CommandContext ctx{*this, client, argv, reply, command, now_us / 1000, in_exec};
     ShardLocks locks;
-    if (command->locking == LockPolicy::kKeyShards && command->has_keys()) {
-      Db& db = ctx.db();
-      for (const KeyReference& key : CommandTable::keys_of(*command, argv)) {
-        locks.add_key(db, argv[key.position]);
-      }
+    if (!in_exec) {
+      add_dispatcher_shards(locks, ctx.db(), command, argv);
       locks.lock();
     }
-    command->handler(ctx);
+    command.handler(ctx);
   }
-  // Waiters on keys this command created are served now that its locks are released.
-  serve_ready_keys(*this);
+  // Waiters on keys this command created are served now that its locks are released (inside
+  // EXEC the transaction still holds them: EXEC serves them when it is done).
+  if (!in_exec) serve_ready_keys(*this);
   const std::int64_t duration_us = std::chrono::duration_cast<std::chrono::microseconds>(
                                        std::chrono::steady_clock::now() - started)
                                        .count();
-  stats_.add_call(command->ordinal, static_cast<std::uint64_t>(duration_us),
+  stats_.add_call(command.ordinal, static_cast<std::uint64_t>(duration_us),
                   reply.take_error_count() > 0);
   const long long slower_than = settings_->slowlog_log_slower_than.load(std::memory_order_relaxed);
-  if (slower_than >= 0 && duration_us >= slower_than && !(command->flags & kSkipSlowlog)) {
-    slowlog_->record(argv, start_us / 1000000, duration_us, client.addr, client.name,
+  if (slower_than >= 0 && duration_us >= slower_than && !(command.flags & kSkipSlowlog)) {
+    slowlog_->record(argv, now_us / 1000000, duration_us, client.addr, client.name,
                      static_cast<std::size_t>(settings_->slowlog_max_len.load()));
   }
   // A blocking command that registered itself parks (outside the call's timing, as in Redis)
   // until its reply is known.
   if (client.blocked) wait_blocked(*this, client, reply);
+}
+
+void add_dispatcher_shards(ShardLocks& locks, Db& db, const CommandSpec& command,
+                           std::span<const std::string_view> argv) {
+  if (command.locking != LockPolicy::kKeyShards || !command.has_keys()) return;
+  for (const KeyReference& key : CommandTable::keys_of(command, argv)) {
+    locks.add_key(db, argv[key.position]);
+  }
 }
 
 std::optional<long long> integer_argument(CommandContext& ctx, std::size_t index,

@@ -3,9 +3,10 @@
 // A connection owns a ClientState and a RequestParser; for each parsed command it calls
 // Server::execute(client, argv, reply) and writes reply.buffer() to the socket. execute() is
 // safe to call from many threads/goroutines at once: it resolves the command in the
-// CommandTable, checks arity and authentication, locks the shards of the command's keys
-// (ShardLocks, global order), runs the handler and unlocks, then accounts the call (INFO
-// commandstats, SLOWLOG). Commands of independent shards run in parallel.
+// CommandTable, checks arity and authentication, queues it instead when the client is inside
+// MULTI (multi.hpp), locks the shards of the command's keys (ShardLocks, global order), runs
+// the handler and unlocks, then accounts the call (INFO commandstats, SLOWLOG). Commands of
+// independent shards run in parallel.
 //
 // Besides the keyspace, the Server holds what every connection shares: the run-time Settings,
 // the ClientRegistry, statistics, the slow log and the CLIENT PAUSE state. The connection
@@ -35,6 +36,7 @@
 #include "db.hpp"
 #include "goro/chan.hpp"
 #include "goro/sync.hpp"
+#include "multi.hpp"
 #include "resp.hpp"
 #include "slowlog.hpp"
 #include "stats.hpp"
@@ -69,6 +71,7 @@ struct ClientState {
   bool authenticated = true;
   ReplyMode reply_mode = ReplyMode::kOn;
   bool close_after_reply = false;  // QUIT, CLIENT KILL of oneself: close once the reply is out
+  MultiState multi;                // MULTI queue and WATCHed keys (multi.cpp)
 
   // Connection facts fixed when it is accepted (empty, and fd -1, for in-process clients).
   std::string addr;
@@ -92,7 +95,7 @@ struct ClientState {
 
   // Blocking commands (blocking.hpp). `blocked` is the registration while a command of this
   // client waits (set and cleared by the owner under info_mutex; CLIENT UNBLOCK reads it under
-  // it). `no_blocking` makes blocking commands answer as if timed out (EXEC sets it).
+  // it). `no_blocking` makes blocking commands answer as if timed out (as they do in EXEC).
   std::shared_ptr<BlockedClient> blocked;
   bool no_blocking = false;
   // Set by the connection layer (empty for in-process clients): while a command is blocked,
@@ -135,8 +138,9 @@ struct PauseState {
   enum Mode { kNone = 0, kWrite = 1, kAll = 2 };
   std::atomic<int> mode{kNone};
   std::atomic<std::int64_t> end_ms{0};
-  // Whether `command` must wait now.
-  bool blocks(const CommandSpec& command, std::int64_t now_ms) const;
+  // Whether `client`'s `command` must wait now. Like Redis, an EXEC whose queue holds a write
+  // counts as a write.
+  bool blocks(const CommandSpec& command, const ClientState& client, std::int64_t now_ms) const;
 };
 
 using UnixMicrosClock = std::function<std::int64_t()>;
@@ -157,6 +161,11 @@ class Server {
   // Runs one command and appends exactly one reply to `reply` (which must use the client's
   // protocol; HELLO switches both). `argv` must not be empty.
   void execute(ClientState& client, std::span<const std::string_view> argv, ReplyBuilder& reply);
+  // Runs a resolved and checked command: locks its keys' shards (unless `in_exec`: EXEC holds
+  // them already), runs the handler, accounts the call. `now_us` is the clock snapshot the
+  // command sees (EXEC passes its own, as Redis freezes the clock for a transaction).
+  void call(ClientState& client, const CommandSpec& command, std::span<const std::string_view> argv,
+            ReplyBuilder& reply, std::int64_t now_us, bool in_exec = false);
 
   // One active expiry pass (Redis activeExpireCycle) over shard group `group` of `groups` (the
   // shards whose global index is group modulo groups): for each shard in turn, samples keys
@@ -217,8 +226,23 @@ struct CommandContext {
   ReplyBuilder& reply;
   const CommandSpec& command;
   std::int64_t now_ms;
+  // The command runs inside EXEC (multi.cpp). EXEC holds every shard lock the command needs
+  // (for a LockPolicy::kManual command: every shard of every database), so a handler never
+  // locks itself here (see lock()), and a blocking command must behave as if its timeout had
+  // expired at once (Redis CLIENT_DENY_BLOCKING): it cannot wait while holding the EXEC.
+  bool in_exec = false;
 
   Db& db() const { return server.db(client.db_index); }
+  // How a handler that locks for itself (LockPolicy::kManual) acquires `locks`: a no-op
+  // inside EXEC, which holds them all already.
+  void lock(ShardLocks& locks) const {
+    if (!in_exec) locks.lock();
+  }
+  // The same for one shard: holds its lock (none inside EXEC) until the result goes away.
+  std::optional<ShardGuard> lock_shard(Db& db, std::size_t shard) const {
+    return in_exec ? std::optional<ShardGuard>()
+                   : std::optional<ShardGuard>(std::in_place, db, shard);
+  }
   std::size_t argc() const { return argv.size(); }
 };
 
@@ -243,6 +267,11 @@ inline constexpr std::string_view kNoAuth = "NOAUTH Authentication required.";
 inline constexpr std::string_view kWrongPass =
     "WRONGPASS invalid username-password pair or user is disabled.";
 }  // namespace errors
+
+// Adds to `locks` the shards the dispatcher locks for `command` in `db`: its keys' shards
+// (from the key specs), none for a LockPolicy::kManual command.
+void add_dispatcher_shards(ShardLocks& locks, Db& db, const CommandSpec& command,
+                           std::span<const std::string_view> argv);
 
 // Shared argument helpers. Each returns nullopt/false after replying with the error.
 std::optional<long long> integer_argument(CommandContext& ctx, std::size_t index,

@@ -17,6 +17,7 @@
 #include <fstream>
 #include <mutex>
 
+#include "blocking.hpp"
 #include "commands.hpp"
 #include "config.hpp"
 #include "goro/runtime.hpp"
@@ -110,6 +111,9 @@ std::string seconds_with_micros(const timeval& tv) {
 
 class InfoWriter {
  public:
+  explicit InfoWriter(const CommandContext& ctx) : ctx_(ctx) {}
+  // The INFO command being answered (for its shard locking).
+  const CommandContext& context() const { return ctx_; }
   void section(std::string_view name) {
     if (!out_.empty()) out_.append("\r\n");
     out_.append("# ").append(name).append("\r\n");
@@ -127,6 +131,7 @@ class InfoWriter {
   std::string& text() { return out_; }
 
  private:
+  const CommandContext& ctx_;
   std::string out_;
 };
 
@@ -136,11 +141,11 @@ struct KeyspaceCounts {
   std::uint64_t expired = 0;
 };
 
-KeyspaceCounts count_keys(Db& db) {
+KeyspaceCounts count_keys(const CommandContext& ctx, Db& db) {
   KeyspaceCounts counts;
   for (std::size_t i = 0; i < db.shard_count(); ++i) {
     Shard& shard = db.shard(i);
-    ShardGuard lock(db, i);
+    auto lock = ctx.lock_shard(db, i);
     counts.keys += shard.keys.size();
     counts.expires += shard.volatile_keys.size();
     counts.expired += shard.expired;
@@ -179,11 +184,17 @@ void info_server(InfoWriter& w, Server& server) {
 void info_clients(InfoWriter& w, Server& server) {
   std::size_t max_input = 0;
   std::size_t max_output = 0;
+  std::size_t blocked = 0;
+  std::size_t with_timeout = 0;  // Redis's timeout table: blocked clients with a deadline
   server.clients().for_each([&](ClientState& client) {
     max_input = std::max(max_input, client.query_buffer_bytes.load(std::memory_order_relaxed));
-    std::lock_guard lock(client.info_mutex);  // client.pubsub is set under it
+    std::lock_guard lock(client.info_mutex);  // client.pubsub and client.blocked are set under it
     if (client.pubsub != nullptr) {
       max_output = std::max(max_output, client.pubsub->outbox.pending_bytes());
+    }
+    if (client.blocked != nullptr) {
+      ++blocked;
+      if (client.blocked->timeout_ms > 0) ++with_timeout;
     }
   });
   w.section("Clients");
@@ -192,9 +203,9 @@ void info_clients(InfoWriter& w, Server& server) {
   w.field("maxclients", server.settings().maxclients.load());
   w.field("client_recent_max_input_buffer", max_input);
   w.field("client_recent_max_output_buffer", max_output);
-  w.field("blocked_clients", 0);
+  w.field("blocked_clients", blocked);
   w.field("tracking_clients", 0);
-  w.field("clients_in_timeout_table", 0);
+  w.field("clients_in_timeout_table", with_timeout);
 }
 
 void info_memory(InfoWriter& w, Server& server) {
@@ -238,7 +249,8 @@ void info_persistence(InfoWriter& w, Server& server) {
 void info_stats(InfoWriter& w, Server& server) {
   ServerStats& stats = server.stats();
   std::uint64_t expired = 0;
-  for (int i = 0; i < server.database_count(); ++i) expired += count_keys(server.db(i)).expired;
+  for (int i = 0; i < server.database_count(); ++i)
+    expired += count_keys(w.context(), server.db(i)).expired;
   w.section("Stats");
   w.field("total_connections_received", stats.connections_received.load());
   w.field("total_commands_processed", stats.total_calls());
@@ -308,7 +320,7 @@ void info_errorstats(InfoWriter& w, Server& server) {
 void info_keyspace(InfoWriter& w, Server& server) {
   w.section("Keyspace");
   for (int i = 0; i < server.database_count(); ++i) {
-    KeyspaceCounts counts = count_keys(server.db(i));
+    KeyspaceCounts counts = count_keys(w.context(), server.db(i));
     if (counts.keys == 0) continue;
     w.field("db" + std::to_string(i), "keys=" + std::to_string(counts.keys) + ",expires=" +
                                           std::to_string(counts.expires) + ",avg_ttl=0");
@@ -355,7 +367,7 @@ void info_command(CommandContext& ctx) {
       wanted.push_back(ctx.argv[i]);
     }
   }
-  InfoWriter writer;
+  InfoWriter writer(ctx);
   for (const InfoSection& section : kSections) {
     bool named = std::any_of(wanted.begin(), wanted.end(),
                              [&](std::string_view w) { return iequals(w, section.name); });
@@ -472,7 +484,7 @@ void debug_populate(CommandContext& ctx) {
   for (long long j = 0; j < *count; ++j) {
     key.resize(key_base);
     key.append(std::to_string(j));
-    ShardGuard lock(db, db.shard_of(key));
+    auto lock = ctx.lock_shard(db, db.shard_of(key));
     if (db.lookup(key, ctx.now_ms) != nullptr) continue;
     std::string value = "value:" + std::to_string(j);
     if (size > 0) value.resize(static_cast<std::size_t>(size), '\0');
@@ -498,13 +510,14 @@ void debug_reload(CommandContext& ctx) {
     }
   }
   if (save) {
-    if (auto error = save_to_disk(ctx.server)) {
+    if (auto error = save_to_disk(ctx.server, ctx.in_exec)) {
       log(LogLevel::kWarning, *error);
       ctx.reply.error("ERR Error trying to save the RDB dump, check server logs.");
       return;
     }
   }
   bool loaded = false;
+  options.locks_held = ctx.in_exec;
   auto error = load_snapshot(ctx.server, ctx.server.settings().dbfilename.get(), loaded, options);
   if (error || !loaded) {
     log(LogLevel::kWarning, error.value_or("No RDB file to load"));

@@ -127,8 +127,8 @@ void swapdb_command(CommandContext& ctx) {
     ShardLocks locks;
     locks.add_all(ctx.server.db(*first));
     locks.add_all(ctx.server.db(*second));
-    locks.lock();
-    ctx.server.db(*first).swap_contents(ctx.server.db(*second));
+    ctx.lock(locks);
+    ctx.server.db(*first).swap_contents(ctx.server.db(*second), ctx.now_ms);
   }
   ctx.reply.ok();
 }
@@ -137,7 +137,7 @@ void dbsize_command(CommandContext& ctx) {
   Db& db = ctx.db();
   ShardLocks locks;
   locks.add_all(db);
-  locks.lock();
+  ctx.lock(locks);
   std::size_t total = 0;
   for (std::size_t i = 0; i < db.shard_count(); ++i) total += db.shard(i).keys.size();
   ctx.reply.integer(static_cast<long long>(total));
@@ -147,7 +147,7 @@ void flushdb_command(CommandContext& ctx) {
   if (!flush_arguments_ok(ctx)) return;
   ShardLocks locks;
   locks.add_all(ctx.db());
-  locks.lock();
+  ctx.lock(locks);
   clear_locked(ctx.db());
   ctx.reply.ok();
 }
@@ -156,7 +156,7 @@ void flushall_command(CommandContext& ctx) {
   if (!flush_arguments_ok(ctx)) return;
   ShardLocks locks;
   for (int i = 0; i < ctx.server.database_count(); ++i) locks.add_all(ctx.server.db(i));
-  locks.lock();
+  ctx.lock(locks);
   for (int i = 0; i < ctx.server.database_count(); ++i) clear_locked(ctx.server.db(i));
   ctx.reply.ok();
 }

@@ -531,16 +531,21 @@ TEST(Sets, KeySpecsNameEveryKey) {
   EXPECT_EQ(positions({"smove", "a", "b", "m"}), (V{1, 2}));
 }
 
-// In-place modifications bump the shard version (what WATCH compares); no-ops do not.
+// In-place modifications touch the key for WATCH; no-ops do not.
 TEST(Sets, WritesMarkTheKeyModified) {
   TestServer server;
   server.run({"sadd", "s", "1", "2"});
-  Db& db = server.server().db(0);
-  Shard& shard = db.shard(db.shard_of("s"));
+  ClientState watcher;
+  auto watcher_runs = [&](std::vector<std::string_view> argv) {
+    ReplyBuilder reply;
+    server.server().execute(watcher, argv, reply);
+  };
   auto changes = [&](std::vector<std::string> command) {
-    std::uint64_t before = shard.version;
+    watcher_runs({"watch", "s"});
     server.run(command);
-    return shard.version != before;
+    const bool touched = watcher.multi.watch_dirty.load();
+    watcher_runs({"unwatch"});
+    return touched;
   };
   EXPECT_TRUE(changes({"sadd", "s", "3"}));
   EXPECT_FALSE(changes({"sadd", "s", "3"}));
