@@ -110,6 +110,8 @@ constexpr std::string_view kPolicies[] = {"volatile-lru",   "volatile-lfu", "vol
                                           "volatile-ttl",   "allkeys-lru",  "allkeys-lfu",
                                           "allkeys-random", "noeviction"};
 
+constexpr std::string_view kFsyncPolicies[] = {"no", "always", "everysec"};
+
 template <const auto& Names>
 std::string one_of_error() {
   std::string message = "argument(s) must be one of the following: ";
@@ -117,6 +119,22 @@ std::string one_of_error() {
     message.append(name).append(name == std::end(Names)[-1] ? "" : ", ");
   }
   return message;
+}
+
+// appendfilename / appenddirname (Redis isValidAOFfilename / isValidAOFdirname): a name
+// inside `dir`, never a path; fixed once the server runs.
+template <auto Member>
+Param aof_file_name(std::string_view name) {
+  return {name, false, [](const Settings& s) { return (s.*Member).get(); },
+          [](Settings& s, std::string_view value, bool store) -> std::string {
+            if (value.find('/') != std::string_view::npos) {
+              return Member == &Settings::appendfilename
+                         ? "appendfilename can't be a path, just a filename"
+                         : "appenddirname can't be a path, just a dirname";
+            }
+            if (store) (s.*Member).set(std::string(value));
+            return {};
+          }};
 }
 
 // client-output-buffer-limit: "<class> <hard> <soft> <soft seconds>" repeated (Redis
@@ -268,14 +286,25 @@ const std::vector<Param>& params() {
          if (store) s.dbfilename.set(std::string(value));
          return {};
        }},
-      {"appendonly", true,
-       [](const Settings& s) { return std::string(s.appendonly.load() ? "yes" : "no"); },
-       [](Settings&, std::string_view value, bool) -> std::string {
-         auto parsed = parse_yes_no(value);
-         if (!parsed) return "argument must be 'yes' or 'no'";
-         if (*parsed) return "appendonly yes is not supported yet (no AOF in this version)";
-         return {};
+      boolean<&Settings::appendonly>("appendonly", true),
+      {"appendfsync", true,
+       [](const Settings& s) { return std::string(kFsyncPolicies[s.appendfsync.load()]); },
+       [](Settings& s, std::string_view value, bool store) -> std::string {
+         for (std::size_t i = 0; i < std::size(kFsyncPolicies); ++i) {
+           if (iequals(value, kFsyncPolicies[i])) {
+             if (store) s.appendfsync.store(static_cast<int>(i));
+             return {};
+           }
+         }
+         return one_of_error<kFsyncPolicies>();
        }},
+      aof_file_name<&Settings::appendfilename>("appendfilename"),
+      aof_file_name<&Settings::appenddirname>("appenddirname"),
+      number<&Settings::auto_aof_rewrite_percentage, 0, INT_MAX>("auto-aof-rewrite-percentage",
+                                                                 true),
+      number<&Settings::auto_aof_rewrite_min_size, 0, LLONG_MAX, true>(
+          "auto-aof-rewrite-min-size", true),
+      boolean<&Settings::aof_load_truncated>("aof-load-truncated", true),
       number<&Settings::tcp_keepalive, 0, INT_MAX>("tcp-keepalive", true),
       number<&Settings::hash_max_listpack_entries, 0, LLONG_MAX>("hash-max-listpack-entries", true),
       number<&Settings::hash_max_listpack_entries, 0, LLONG_MAX>("hash-max-ziplist-entries", true),

@@ -80,6 +80,14 @@ class Settings {
   Guarded<std::string> save;  // accepted; automatic save rules come with issue 7
   Guarded<std::string> dbfilename{"dump.rdb"};
   std::atomic<bool> appendonly{false};
+  // appendfsync: index into {"no", "always", "everysec"}.
+  enum FsyncPolicy { kFsyncNo = 0, kFsyncAlways = 1, kFsyncEverysec = 2 };
+  std::atomic<int> appendfsync{kFsyncEverysec};
+  Guarded<std::string> appendfilename{"appendonly.aof"};
+  Guarded<std::string> appenddirname{"appendonlydir"};
+  std::atomic<long long> auto_aof_rewrite_percentage{100};
+  std::atomic<long long> auto_aof_rewrite_min_size{64LL * 1024 * 1024};
+  std::atomic<bool> aof_load_truncated{true};
   std::atomic<long long> tcp_keepalive{300};
   // A hash stays a listpack while it has at most this many fields, each field and value at
   // most this many bytes (hash-max-listpack-*, alias hash-max-ziplist-*).

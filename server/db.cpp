@@ -239,6 +239,7 @@ void Db::mark_modified(const Entry& entry) {
 }
 
 void Db::touch(Shard& shard, std::string_view key, bool removed) {
+  ++shard.changes;
   if (shard.watchers.empty()) return;
   auto it = shard.watchers.find(key);
   if (it == shard.watchers.end()) return;
@@ -280,6 +281,7 @@ void Db::touch_all(Shard& emptied, Shard* replacement, std::int64_t now_ms) {
 
 std::size_t Db::clear_shard(std::size_t index) {
   Shard& shard = *shards_[index];
+  ++shard.changes;
   if (!shard.watchers.empty()) touch_all(shard, nullptr, 0);
   std::size_t removed = shard.keys.size();
   shard.keys.clear();
@@ -376,6 +378,12 @@ void ShardLocks::lock() {
 void ShardLocks::unlock() {
   while (!held_.empty()) held_.pop_back();
   wanted_.clear();
+}
+
+std::uint64_t ShardLocks::changes() const {
+  std::uint64_t sum = 0;
+  for (const Slot& slot : wanted_) sum += slot.db->shard(slot.shard).changes;
+  return sum;
 }
 
 }  // namespace gorodis

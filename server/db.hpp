@@ -151,6 +151,9 @@ struct Shard {
   WatchRegistry watchers;
   // Keys deleted because their TTL passed, lazily or by active expiry (INFO expired_keys).
   std::uint64_t expired = 0;
+  // Modifications of this shard's keys (Redis server.dirty, per shard): whether a command
+  // changed something is whether the counters of its shards moved (the AOF logs it then).
+  std::uint64_t changes = 0;
   std::mt19937_64 rng{0x9e3779b97f4a7c15ULL};
   // Clients blocked on keys of this shard (BLPOP & co.), oldest first; see blocking.hpp.
   std::map<std::string, std::deque<BlockedClient*>, std::less<>> blocked;
@@ -281,6 +284,8 @@ class ShardLocks {
   void add_all(Db& db);
   void lock();
   void unlock();
+  // The sum of the modification counters of the shards added (held, or held by the caller).
+  std::uint64_t changes() const;
 
  private:
   struct Slot {

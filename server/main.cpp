@@ -21,6 +21,7 @@
 #include <sstream>
 #include <thread>
 
+#include "aof.hpp"
 #include "config.hpp"
 #include "goro/net.hpp"
 #include "goro/runtime.hpp"
@@ -103,8 +104,10 @@ std::string listen_address(std::string address, long long port) {
 
 }  // namespace
 
-// Redis loadDataFromDisk: the RDB file in `dir`, if there is one; a damaged file stops start-up.
+// Redis loadDataFromDisk: the AOF when appendonly is yes, else the RDB file in `dir`, if there
+// is one; a damaged file stops start-up.
 void load_data_at_startup(Server& server) {
+  if (server.aof().start()) return;
   const auto started = std::chrono::steady_clock::now();
   bool loaded = false;
   if (auto error = load_snapshot(server, server.settings().dbfilename.get(), loaded)) {

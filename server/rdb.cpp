@@ -639,7 +639,9 @@ class SnapshotWriter final : public ShardSnapshot {
   // instant. Returns the error message on failure. With `locks_held` the caller (a command
   // inside EXEC) holds every shard lock already and calls finish() at once: every shard is
   // captured now, before the commands queued after it modify shards without locking them.
-  std::optional<std::string> start(bool locks_held = false) {
+  // `at_mark`, when given, runs at that instant (every lock held): an AOF rewrite switches its
+  // log there, and the file is then marked as an AOF base.
+  std::optional<std::string> start(bool locks_held, const std::function<void()>& at_mark) {
     fd_ = ::open(temp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd_ < 0) return errno_text("Failed opening the temp RDB file", temp_);
     ShardLocks locks;
@@ -655,6 +657,10 @@ class SnapshotWriter final : public ShardSnapshot {
         db.shard(s).snapshot = this;
         if (locks_held) capture(db, s);
       }
+    }
+    if (at_mark) {
+      at_mark();
+      aof_base_ = true;
     }
     captured_all_ = locks_held;
     return std::nullopt;
@@ -697,7 +703,7 @@ class SnapshotWriter final : public ShardSnapshot {
     write_aux(header, "redis-bits", "64");
     write_aux(header, "ctime", std::to_string(server_.now_us() / 1000000));
     write_aux(header, "used-mem", "0");
-    write_aux(header, "aof-base", "0");
+    write_aux(header, "aof-base", aof_base_ ? "1" : "0");
     bool ok = write(header.bytes());
     // Every shard is visited even after an error: no mark may outlive this writer.
     for (int index = 0; index < server_.database_count(); ++index) {
@@ -775,6 +781,7 @@ class SnapshotWriter final : public ShardSnapshot {
   std::vector<std::string> chunks_;
   bool unsupported_ = false;
   bool captured_all_ = false;  // start() captured every shard: finish() needs no lock
+  bool aof_base_ = false;
 };
 
 // Claims the server's single save slot for the lifetime of the object.
@@ -806,11 +813,12 @@ void record_save(Server& server, const std::optional<std::string>& error) {
 
 }  // namespace
 
-std::optional<std::string> save_snapshot(Server& server, const std::string& path, bool locks_held) {
+std::optional<std::string> save_snapshot(Server& server, const std::string& path, bool locks_held,
+                                         const std::function<void()>& at_mark) {
   SaveSlot slot(server);
   if (!slot.claimed()) return std::string(kSaveInProgress);
   SnapshotWriter writer(server, path);
-  if (auto error = writer.start(locks_held)) return error;
+  if (auto error = writer.start(locks_held, at_mark)) return error;
   return writer.finish();
 }
 
@@ -969,7 +977,7 @@ namespace {
 // its own, which keeps `slot` until it is done. Returns the error message when it cannot start.
 std::optional<std::string> start_background_save(Server& server, std::shared_ptr<SaveSlot> slot) {
   auto writer = std::make_shared<SnapshotWriter>(server, server.settings().dbfilename.get());
-  if (auto error = writer->start()) {
+  if (auto error = writer->start(false, {})) {
     log(LogLevel::kWarning, *error);
     return error;
   }

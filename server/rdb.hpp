@@ -19,6 +19,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -121,8 +122,11 @@ std::optional<Object> load_object(RdbReader& reader, unsigned char type, const S
 
 // Writes every database to `path` as described above. Returns an error message or nullopt.
 // `locks_held`: the caller holds every shard lock of every database (a command inside EXEC).
+// `at_mark` (an AOF rewrite) runs at the snapshot's instant, holding every shard lock, and the
+// file is then marked as an AOF base (aux aof-base 1).
 std::optional<std::string> save_snapshot(Server& server, const std::string& path,
-                                         bool locks_held = false);
+                                         bool locks_held = false,
+                                         const std::function<void()>& at_mark = {});
 // Loads the file's keys into the keyspace (keys already expired are skipped, like Redis loading
 // as a master), holding every shard lock; with `flush` the keyspace is emptied first, with
 // `merge` a key already present is replaced instead of being an error. Returns an error message

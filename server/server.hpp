@@ -46,6 +46,7 @@ namespace gorodis {
 struct BlockedClient;  // blocking.hpp
 class PubSub;
 struct PubSubClient;
+class Aof;
 
 struct ServerConfig {
   int databases = 16;
@@ -72,6 +73,10 @@ struct ClientState {
   ReplyMode reply_mode = ReplyMode::kOn;
   bool close_after_reply = false;  // QUIT, CLIENT KILL of oneself: close once the reply is out
   MultiState multi;                // MULTI queue and WATCHed keys (multi.cpp)
+  // The AOF offset of this client's last logged write: its replies leave once the log is
+  // durable up to there (aof.cpp). Set by its own goroutine, or by the one serving it while
+  // it is blocked (under the shard lock it then takes itself).
+  std::uint64_t aof_offset = 0;
 
   // Connection facts fixed when it is accepted (empty, and fd -1, for in-process clients).
   std::string addr;
@@ -192,6 +197,7 @@ class Server {
   Slowlog& slowlog() { return *slowlog_; }
   PauseState& pause() { return pause_; }
   PubSub& pubsub() { return *pubsub_; }
+  Aof& aof() { return *aof_; }
   std::int64_t start_time_us() const { return start_time_us_; }
   // Unix time of the last successful save (LASTSAVE); the start time before any.
   std::atomic<std::int64_t>& last_save_s() { return last_save_s_; }
@@ -216,6 +222,7 @@ class Server {
   std::atomic<bool> save_in_progress_{false};
   std::atomic<bool> last_bgsave_ok_{true};
   std::unique_ptr<PubSub> pubsub_;
+  std::unique_ptr<Aof> aof_;  // sees key events first, then hands them to pubsub_
 };
 
 // What a handler sees.
@@ -231,6 +238,10 @@ struct CommandContext {
   // locks itself here (see lock()), and a blocking command must behave as if its timeout had
   // expired at once (Redis CLIENT_DENY_BLOCKING): it cannot wait while holding the EXEC.
   bool in_exec = false;
+  // How the AOF logs this call when not as argv (Redis rewriteClientCommandVector and
+  // alsoPropagate): set by handlers whose effect is relative or random (EXPIRE -> PEXPIREAT,
+  // SPOP -> SREM ...); the commands, in order, replace argv in the log.
+  std::vector<std::vector<std::string>> log_as = {};
 
   Db& db() const { return server.db(client.db_index); }
   // How a handler that locks for itself (LockPolicy::kManual) acquires `locks`: a no-op
@@ -244,6 +255,7 @@ struct CommandContext {
                    : std::optional<ShardGuard>(std::in_place, db, shard);
   }
   std::size_t argc() const { return argv.size(); }
+  void log_as_command(std::vector<std::string> command) { log_as.push_back(std::move(command)); }
 };
 
 // Redis's shared error replies.

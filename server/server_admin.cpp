@@ -17,6 +17,7 @@
 #include <fstream>
 #include <mutex>
 
+#include "aof.hpp"
 #include "blocking.hpp"
 #include "commands.hpp"
 #include "config.hpp"
@@ -242,8 +243,18 @@ void info_persistence(InfoWriter& w, Server& server) {
   w.field("rdb_bgsave_in_progress", server.save_in_progress().load() ? 1 : 0);
   w.field("rdb_last_save_time", server.last_save_s().load());
   w.field("rdb_last_bgsave_status", server.last_bgsave_ok().load() ? "ok" : "err");
-  w.field("aof_enabled", 0);
-  w.field("aof_rewrite_in_progress", 0);
+  const Aof& aof = server.aof();
+  w.field("aof_enabled", aof.enabled_setting() ? 1 : 0);
+  w.field("aof_rewrite_in_progress", aof.rewrite_in_progress() ? 1 : 0);
+  w.field("aof_rewrite_scheduled", aof.rewrite_scheduled() ? 1 : 0);
+  w.field("aof_last_bgrewrite_status", aof.last_rewrite_ok() ? "ok" : "err");
+  w.field("aof_last_write_status", aof.last_write_ok() ? "ok" : "err");
+  if (aof.enabled_setting()) {
+    w.field("aof_current_size", aof.current_size());
+    w.field("aof_base_size", aof.base_size());
+    w.field("aof_pending_rewrite", aof.rewrite_scheduled() ? 1 : 0);
+    w.field("aof_buffer_length", aof.buffer_length());
+  }
 }
 
 void info_stats(InfoWriter& w, Server& server) {
@@ -413,6 +424,15 @@ void config_help_command(CommandContext& ctx) {
        "SET <directive> <value>", "    Set the configuration <directive> to <value>.", "RESETSTAT",
        "    Reset statistics reported by the INFO command.", "REWRITE",
        "    Rewrite the configuration file."});
+}
+
+void bgrewriteaof_command(CommandContext& ctx) {
+  const std::string reply = ctx.server.aof().start_rewrite();
+  if (reply[0] == '-') {
+    ctx.reply.error(std::string_view(reply).substr(1));
+  } else {
+    ctx.reply.simple_string(std::string_view(reply).substr(1));
+  }
 }
 
 void lastsave_command(CommandContext& ctx) {
