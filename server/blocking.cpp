@@ -80,8 +80,7 @@ void serve_key(Server& server, Db& db, const std::string& key) {
     blocked.serve(ctx, key);
     // Logged as the non-blocking form it was served as (the ServeFn's log_as).
     if (server.aof().logging()) {
-      blocked.client->aof_offset =
-          server.aof().log_block(logged_forms(ctx, db.id()));
+      blocked.client->aof_offset = server.aof().log_block(logged_forms(ctx, db.id()));
     }
     blocked.reply = reply.take();
     blocked.state.store(BlockedClient::kServed);

@@ -302,8 +302,8 @@ const std::vector<Param>& params() {
       aof_file_name<&Settings::appenddirname>("appenddirname"),
       number<&Settings::auto_aof_rewrite_percentage, 0, INT_MAX>("auto-aof-rewrite-percentage",
                                                                  true),
-      number<&Settings::auto_aof_rewrite_min_size, 0, LLONG_MAX, true>(
-          "auto-aof-rewrite-min-size", true),
+      number<&Settings::auto_aof_rewrite_min_size, 0, LLONG_MAX, true>("auto-aof-rewrite-min-size",
+                                                                       true),
       boolean<&Settings::aof_load_truncated>("aof-load-truncated", true),
       number<&Settings::tcp_keepalive, 0, INT_MAX>("tcp-keepalive", true),
       number<&Settings::hash_max_listpack_entries, 0, LLONG_MAX>("hash-max-listpack-entries", true),

@@ -464,6 +464,8 @@ void hincrbyfloat_command(CommandContext& ctx) {
   hash.set(ctx.argv[2], text, hash_limits(ctx));
   ctx.db().mark_modified(*entry);
   ctx.reply.bulk(text);
+  // Replayed as the result itself (Redis: HSET), whatever the float formatting.
+  ctx.log_as_command({"HSET", std::string(ctx.argv[1]), std::string(ctx.argv[2]), std::move(text)});
 }
 
 void hrandfield_command(CommandContext& ctx) {

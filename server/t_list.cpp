@@ -174,18 +174,38 @@ std::optional<MpopArguments> mpop_arguments(CommandContext& ctx, std::size_t num
   return arguments;
 }
 
+// A blocking command that popped is logged as the non-blocking pop it did (Redis propagates
+// LPOP/RPOP key [count]), so a replay never waits.
+void log_as_pop(CommandContext& ctx, std::string_view key, End end,
+                std::optional<long long> count = std::nullopt) {
+  std::vector<std::string> command = {end == End::kHead ? "LPOP" : "RPOP", std::string(key)};
+  if (count) command.push_back(std::to_string(*count));
+  ctx.log_as_command(std::move(command));
+}
+
+void pop_pair_logged(CommandContext& ctx, std::string_view key, Entry& entry, End end) {
+  pop_reply_pair(ctx, key, entry, end);
+  log_as_pop(ctx, key, end);
+}
+
+void pop_keyed_logged(CommandContext& ctx, std::string_view key, Entry& entry, End end,
+                      long long count) {
+  pop_reply_keyed(ctx, key, entry, end, count);
+  log_as_pop(ctx, key, end, count);
+}
+
 // The ServeFns of the blocking commands (blocking.hpp): the non-blocking replies, from `key`.
 void serve_blpop(CommandContext& ctx, std::string_view key) {
-  pop_reply_pair(ctx, key, *lookup_key(ctx, key), End::kHead);
+  pop_pair_logged(ctx, key, *lookup_key(ctx, key), End::kHead);
 }
 
 void serve_brpop(CommandContext& ctx, std::string_view key) {
-  pop_reply_pair(ctx, key, *lookup_key(ctx, key), End::kTail);
+  pop_pair_logged(ctx, key, *lookup_key(ctx, key), End::kTail);
 }
 
 void serve_blmpop(CommandContext& ctx, std::string_view key) {
   auto arguments = mpop_arguments(ctx, 2);  // valid: checked before the client blocked
-  pop_reply_keyed(ctx, key, *lookup_key(ctx, key), arguments->end, arguments->count);
+  pop_keyed_logged(ctx, key, *lookup_key(ctx, key), arguments->end, arguments->count);
 }
 
 void push_generic(CommandContext& ctx, End end, bool only_existing) {
@@ -257,12 +277,16 @@ void move_generic(CommandContext& ctx, End from, End to) {
   ctx.reply.bulk(value);
 }
 
+// BLMOVE and BRPOPLPUSH are logged as the LMOVE / RPOPLPUSH they did.
 void serve_blmove(CommandContext& ctx, std::string_view) {
   move_generic(ctx, *parse_end(ctx.argv[3]), *parse_end(ctx.argv[4]));
+  ctx.log_as_command({"LMOVE", std::string(ctx.argv[1]), std::string(ctx.argv[2]),
+                      std::string(ctx.argv[3]), std::string(ctx.argv[4])});
 }
 
 void serve_brpoplpush(CommandContext& ctx, std::string_view) {
   move_generic(ctx, End::kTail, End::kHead);
+  ctx.log_as_command({"RPOPLPUSH", std::string(ctx.argv[1]), std::string(ctx.argv[2])});
 }
 
 // BLPOP/BRPOP: pops from the first non-empty key, or blocks on all of them.
@@ -274,7 +298,7 @@ void blocking_pop(CommandContext& ctx, End end) {
   Entry* entry = first_list(ctx, 1, ctx.argc() - 1, index, wrong_type);
   if (wrong_type) return;
   if (entry != nullptr) {
-    pop_reply_pair(ctx, ctx.argv[index], *entry, end);
+    pop_pair_logged(ctx, ctx.argv[index], *entry, end);
   } else if (!blocking_allowed(ctx)) {
     ctx.reply.null_array();
   } else {
@@ -285,15 +309,14 @@ void blocking_pop(CommandContext& ctx, End end) {
 
 // BLMOVE/BRPOPLPUSH: LMOVE when the source exists, otherwise blocks on it. Like Redis, the
 // destination's type is only checked once there is an element to move.
-void blocking_move(CommandContext& ctx, End from, End to, std::size_t timeout_index,
-                   ServeFn serve) {
+void blocking_move(CommandContext& ctx, std::size_t timeout_index, ServeFn serve) {
   auto timeout = timeout_argument(ctx, timeout_index);
   if (!timeout) return;
   bool wrong_type;
   Entry* source = lookup_list(ctx, ctx.argv[1], wrong_type);
   if (wrong_type) return;
   if (source != nullptr) {
-    move_generic(ctx, from, to);
+    serve(ctx, ctx.argv[1]);
   } else if (!blocking_allowed(ctx)) {
     ctx.reply.null_array();
   } else {
@@ -623,15 +646,13 @@ void brpop_command(CommandContext& ctx) {
 }
 
 void blmove_command(CommandContext& ctx) {
-  auto from = end_argument(ctx, 3);
-  if (!from) return;
-  auto to = end_argument(ctx, 4);
-  if (!to) return;
-  blocking_move(ctx, *from, *to, 5, serve_blmove);
+  // The ends are validated here; serve_blmove reads them again once there is an element.
+  if (!end_argument(ctx, 3) || !end_argument(ctx, 4)) return;
+  blocking_move(ctx, 5, serve_blmove);
 }
 
 void brpoplpush_command(CommandContext& ctx) {
-  blocking_move(ctx, End::kTail, End::kHead, 3, serve_brpoplpush);
+  blocking_move(ctx, 3, serve_brpoplpush);
 }
 
 void blmpop_command(CommandContext& ctx) {
@@ -644,7 +665,7 @@ void blmpop_command(CommandContext& ctx) {
   Entry* entry = first_list(ctx, arguments->first_key, arguments->end_key, index, wrong_type);
   if (wrong_type) return;
   if (entry != nullptr) {
-    pop_reply_keyed(ctx, ctx.argv[index], *entry, arguments->end, arguments->count);
+    pop_keyed_logged(ctx, ctx.argv[index], *entry, arguments->end, arguments->count);
   } else if (!blocking_allowed(ctx)) {
     ctx.reply.null_array();
   } else {

@@ -399,17 +399,21 @@ void spop_with_count(CommandContext& ctx) {
   if (count >= size) {
     reply_members(ctx, set);
     ctx.db().remove(key);
+    ctx.log_as_command({"DEL", std::string(key)});
     return;
   }
   std::mt19937_64& rng = rng_for(ctx, key);
   const unsigned long long remaining = size - count;
   ctx.reply.set_header(count);
+  // The AOF gets the members actually popped (Redis propagates SREMs).
+  std::vector<std::string> srem = {"SREM", std::string(key)};
   if (remaining * kSpopMoveStrategyFactor > count) {
     // Few members requested: pop them one at a time.
     for (unsigned long long i = 0; i < count; ++i) {
       std::string member = set.random_member(rng);
       ctx.reply.bulk(member);
       set.remove(member);
+      srem.push_back(std::move(member));
     }
   } else {
     // Most of the set requested: move the members that stay into a new set, return the rest.
@@ -422,12 +426,14 @@ void spop_with_count(CommandContext& ctx) {
       set.remove(member);
     }
     reply_each(ctx, set);
+    set.for_each([&](std::string_view member) { srem.emplace_back(member); });
     std::uint8_t lfu_counter = entry->value.lfu_counter;
     entry->value = Object::composite(std::move(kept));
     entry->value.access_time_ms = ctx.now_ms;
     entry->value.lfu_counter = lfu_counter;
   }
   ctx.db().mark_modified(*entry);
+  ctx.log_as_command(std::move(srem));
 }
 
 // SRANDMEMBER key count (Redis srandmemberWithCountCommand): distinct members for a positive
@@ -576,6 +582,7 @@ void spop_command(CommandContext& ctx) {
   set.remove(member);
   ctx.reply.bulk(member);
   finish_write(ctx, *entry, key);
+  ctx.log_as_command({"SREM", std::string(key), std::move(member)});
 }
 
 void srandmember_command(CommandContext& ctx) {
