@@ -24,8 +24,8 @@
 #include "goro/runtime.hpp"
 #include "goro/time.hpp"
 #include "log.hpp"
-#include "pubsub.hpp"
 #include "rdb.hpp"
+#include "pubsub.hpp"
 #include "server.hpp"
 #include "util.hpp"
 
