@@ -276,7 +276,20 @@ const std::vector<Param>& params() {
          }
          return one_of_error<kPolicies>();
        }},
-      text<&Settings::save>("save", true),
+      {"save", true, [](const Settings& s) { return s.save.get(); },
+       [](Settings& s, std::string_view value, bool store) -> std::string {
+         auto rules = parse_save_rules(value);
+         if (!rules) return "Invalid save parameters";
+         std::string normalized;  // as Redis shows them: single spaces
+         for (const SaveRule& rule : *rules) {
+           normalized.append(normalized.empty() ? "" : " ")
+               .append(std::to_string(rule.seconds))
+               .append(" ")
+               .append(std::to_string(rule.changes));
+         }
+         if (store) s.save.set(std::move(normalized));
+         return {};
+       }},
       {"dbfilename", true, [](const Settings& s) { return s.dbfilename.get(); },
        [](Settings& s, std::string_view value, bool store) -> std::string {
          // Redis isValidDBfilename: a file name inside `dir`, never a path.
@@ -349,6 +362,24 @@ std::string quoted(std::string_view line) {
 }
 
 }  // namespace
+
+std::optional<std::vector<SaveRule>> parse_save_rules(std::string_view text) {
+  std::vector<long long> numbers;
+  while (!text.empty()) {
+    const std::size_t start = text.find_first_not_of(' ');
+    if (start == std::string_view::npos) break;
+    text.remove_prefix(start);
+    const std::size_t length = std::min(text.find(' '), text.size());
+    auto number = parse_int64(text.substr(0, length));
+    if (!number || *number < 0) return std::nullopt;
+    numbers.push_back(*number);
+    text.remove_prefix(length);
+  }
+  if (numbers.size() % 2 != 0) return std::nullopt;
+  std::vector<SaveRule> rules;
+  for (std::size_t i = 0; i < numbers.size(); i += 2) rules.push_back({numbers[i], numbers[i + 1]});
+  return rules;
+}
 
 bool Settings::password_matches(std::string_view password) const {
   // Like Redis's time_independent_strcmp: compare fixed-size buffers in full, then the lengths.

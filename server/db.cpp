@@ -234,12 +234,24 @@ bool Db::remove_expire(Entry& entry) {
   return true;
 }
 
+void Db::count_changes(Shard& shard, std::uint64_t count) {
+  // Only the shard's lock holder writes: a load and a store, no read-modify-write.
+  shard.changes.store(shard.changes.load(std::memory_order_relaxed) + count,
+                      std::memory_order_relaxed);
+}
+
+std::uint64_t Db::changes() const {
+  std::uint64_t total = 0;
+  for (const auto& shard : shards_) total += shard->changes.load(std::memory_order_relaxed);
+  return total;
+}
+
 void Db::mark_modified(const Entry& entry) {
   touch(*shards_[shard_index(entry.hash)], entry.key, false);
 }
 
 void Db::touch(Shard& shard, std::string_view key, bool removed) {
-  ++shard.changes;
+  count_changes(shard, 1);
   if (shard.watchers.empty()) return;
   auto it = shard.watchers.find(key);
   if (it == shard.watchers.end()) return;
@@ -281,9 +293,9 @@ void Db::touch_all(Shard& emptied, Shard* replacement, std::int64_t now_ms) {
 
 std::size_t Db::clear_shard(std::size_t index) {
   Shard& shard = *shards_[index];
-  ++shard.changes;
   if (!shard.watchers.empty()) touch_all(shard, nullptr, 0);
   std::size_t removed = shard.keys.size();
+  count_changes(shard, removed);
   shard.keys.clear();
   shard.volatile_keys.clear();
   return removed;
@@ -382,7 +394,9 @@ void ShardLocks::unlock() {
 
 std::uint64_t ShardLocks::changes() const {
   std::uint64_t sum = 0;
-  for (const Slot& slot : wanted_) sum += slot.db->shard(slot.shard).changes;
+  for (const Slot& slot : wanted_) {
+    sum += slot.db->shard(slot.shard).changes.load(std::memory_order_relaxed);
+  }
   return sum;
 }
 

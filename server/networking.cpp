@@ -375,8 +375,8 @@ std::string client_line(Server& server, ClientState& client) {
   line.append(" sub=").append(count(&PubSubClient::channel_count));
   line.append(" psub=").append(count(&PubSubClient::pattern_count));
   line.append(" ssub=").append(count(&PubSubClient::shard_channel_count));
-  line.append(" multi=")
-      .append(std::to_string(client.multi.listed_count.load(std::memory_order_relaxed)));
+  line.append(" multi=").append(
+      std::to_string(client.multi.listed_count.load(std::memory_order_relaxed)));
   line.append(" qbuf=").append(std::to_string(qbuf));
   line.append(" qbuf-free=0 argv-mem=0 multi-mem=0 rbs=").append(std::to_string(kReadChunk));
   line.append(" rbp=0 obl=0 oll=").append(omem > 0 ? "1" : "0");

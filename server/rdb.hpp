@@ -139,6 +139,9 @@ struct LoadOptions {
 std::optional<std::string> load_snapshot(Server& server, const std::string& path, bool& loaded,
                                          LoadOptions options = {});
 
+// The `save` rules (Redis serverCron): starts a BGSAVE when one is due. Called by the cron.
+void save_by_rules(Server& server);
+
 // SAVE's work: writes `dbfilename` in the working directory (`dir`), logs like Redis and records
 // the time for LASTSAVE. Returns the error message on failure.
 std::optional<std::string> save_to_disk(Server& server, bool locks_held = false);

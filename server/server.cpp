@@ -107,6 +107,12 @@ std::string arity_error_message(std::string_view full_name) {
   return message;
 }
 
+std::uint64_t Server::changes() const {
+  std::uint64_t total = 0;
+  for (const auto& db : dbs_) total += db->changes();
+  return total;
+}
+
 void Server::execute(ClientState& client, std::span<const std::string_view> argv,
                      ReplyBuilder& reply) {
   const CommandTable& table = CommandTable::instance();

@@ -204,6 +204,12 @@ class Server {
   // Set while a SAVE or BGSAVE runs (one at a time).
   std::atomic<bool>& save_in_progress() { return save_in_progress_; }
   std::atomic<bool>& last_bgsave_ok() { return last_bgsave_ok_; }
+  // Changes to all databases so far (Redis's server.dirty without its resets), and its value
+  // at the mark of the last successful save: their difference is rdb_changes_since_last_save.
+  std::uint64_t changes() const;
+  std::atomic<std::uint64_t>& changes_at_last_save() { return changes_at_last_save_; }
+  // Unix time of the last background save attempt (save rules retry a failed one after 5 s).
+  std::atomic<std::int64_t>& last_bgsave_try_s() { return last_bgsave_try_s_; }
 
  private:
   ServerConfig config_;
@@ -221,6 +227,8 @@ class Server {
   std::atomic<std::int64_t> last_save_s_;
   std::atomic<bool> save_in_progress_{false};
   std::atomic<bool> last_bgsave_ok_{true};
+  std::atomic<std::uint64_t> changes_at_last_save_{0};
+  std::atomic<std::int64_t> last_bgsave_try_s_{0};
   std::unique_ptr<PubSub> pubsub_;
   std::unique_ptr<Aof> aof_;  // sees key events first, then hands them to pubsub_
 };
@@ -299,8 +307,13 @@ std::string arity_error_message(std::string_view full_name);
 // requirepass (any password when none is set). Constant-time in the password.
 bool check_credentials(Server& server, std::string_view user, std::string_view password);
 // Starts the background goroutines (server_admin.cpp): one active-expiry loop per shard group
-// (GOMAXPROCS groups) and the INFO ops/sec sampler. REQUIRES: inside goro::run.
+// (GOMAXPROCS groups); the first group also samples INFO ops/sec, applies the save rules and
+// carries out a shutdown requested by a signal. REQUIRES: inside goro::run.
 void start_server_cron(Server& server);
+// Called from the signal-waiting thread on SIGTERM/SIGINT: the cron shuts down (saving first when
+// save rules are configured, like Redis) within one cron period. A second signal while that is
+// under way exits at once without saving.
+void request_shutdown(Server& server, int signal);
 // Logs `reason`, removes the Unix socket file and ends the process (SHUTDOWN, SIGTERM).
 [[noreturn]] void shutdown_server(Server& server, std::string_view reason);
 

@@ -398,9 +398,8 @@ long long ZsetValue::count_range(const Range& range) const {
     return count;
   }
   const auto length = static_cast<long long>(size());
-  count = length - (static_cast<long long>(
-                        sl().list.rank(first.node_->score(), first.node_->member())) -
-                    1);
+  count = length -
+          (static_cast<long long>(sl().list.rank(first.node_->score(), first.node_->member())) - 1);
   if (const ZsetNode* last = last_in(range).node_) {
     count -= length - static_cast<long long>(sl().list.rank(last->score(), last->member()));
   }
