@@ -972,7 +972,7 @@ std::optional<std::string> save_to_disk(Server& server, bool locks_held) {
   SaveSlot slot(server);
   if (!slot.claimed()) return std::string(kSaveInProgress);
   SnapshotWriter writer(server, server.settings().dbfilename.get());
-  auto error = writer.start(locks_held);
+  auto error = writer.start(locks_held, {});
   if (!error) error = writer.finish();
   record_save(server, error, writer);
   return error;
