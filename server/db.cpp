@@ -33,12 +33,10 @@
 //   under that lock. Every shard is thus saved exactly as it was at the mark, with no fork and
 //   no copy of the values; a writer pays for one shard's serialization at most once per save.
 //
-// * AOF / replication. Write commands get a sequence number from one global atomic counter
-//   while their shard locks are still held. Two commands that conflict share a shard, so their
-//   sequence numbers are ordered like their effects; the AOF writer appends commands in
-//   sequence order (a small reorder buffer), which replays to the same dataset.
-//   A transaction is handed over as one block at the end of exec_command (multi.cpp), while
-//   EXEC still holds all its shards.
+// * AOF (aof.cpp). A write command is appended to the log while its shard locks are still
+//   held, so two commands that conflict (they share a shard) are logged in the order of their
+//   effects; the append position serves as the sequence number. A transaction is appended as
+//   one block at the end of exec_command (multi.cpp), while EXEC still holds all its shards.
 //
 // Expiry: a TTL is stored in the entry itself, and each shard keeps a dense vector of its
 // entries that have one (swap-remove keeps it O(1)); active expiry samples it uniformly.
