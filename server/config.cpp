@@ -110,7 +110,8 @@ constexpr std::string_view kPolicies[] = {"volatile-lru",   "volatile-lfu", "vol
                                           "volatile-ttl",   "allkeys-lru",  "allkeys-lfu",
                                           "allkeys-random", "noeviction"};
 
-constexpr std::string_view kFsyncPolicies[] = {"no", "always", "everysec"};
+// In Redis's order (its error message lists them so).
+constexpr std::string_view kFsyncPolicies[] = {"everysec", "always", "no"};
 
 template <const auto& Names>
 std::string one_of_error() {

@@ -93,8 +93,8 @@ class Settings {
   Guarded<std::string> save{"3600 1 300 100 60 10000"};
   Guarded<std::string> dbfilename{"dump.rdb"};
   std::atomic<bool> appendonly{false};
-  // appendfsync: index into {"no", "always", "everysec"}.
-  enum FsyncPolicy { kFsyncNo = 0, kFsyncAlways = 1, kFsyncEverysec = 2 };
+  // appendfsync: index into {"everysec", "always", "no"}.
+  enum FsyncPolicy { kFsyncEverysec = 0, kFsyncAlways = 1, kFsyncNo = 2 };
   std::atomic<int> appendfsync{kFsyncEverysec};
   Guarded<std::string> appendfilename{"appendonly.aof"};
   Guarded<std::string> appenddirname{"appendonlydir"};
