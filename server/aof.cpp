@@ -138,6 +138,12 @@ std::string seconds_since(std::chrono::steady_clock::time_point started) {
   return text;
 }
 
+std::int64_t steady_micros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
 [[noreturn]] void fatal(const std::string& message) {
   log(LogLevel::kWarning, message);
   std::exit(1);
@@ -458,34 +464,49 @@ void Aof::stop_logging() {
   log(LogLevel::kNotice, "AOF turned off");
 }
 
+long long Aof::current_rewrite_seconds() const {
+  if (!rewriting_.load()) return -1;
+  return (steady_micros() - rewrite_started_us_.load()) / 1000000;
+}
+
 void Aof::rewrite(bool enabling) {
   rewriting_.store(true);
-  const auto started = std::chrono::steady_clock::now();
+  rewrite_started_us_.store(steady_micros());
+  rewrites_.fetch_add(1);
+  log(LogLevel::kNotice, "Background append only file rewriting started");
+  const auto error = rewrite_files(enabling);
+  const long long micros = steady_micros() - rewrite_started_us_.load();
+  if (error) {
+    log(LogLevel::kWarning, "Background AOF rewrite failed: " + *error);
+    consecutive_failures_.fetch_add(1);
+  } else {
+    char seconds[32];
+    std::snprintf(seconds, sizeof seconds, "%.3f", static_cast<double>(micros) / 1e6);
+    log(LogLevel::kNotice,
+        std::string("Background AOF rewrite finished successfully (") + seconds + " seconds)");
+    consecutive_failures_.store(0);
+  }
+  rewrite_ok_.store(!error.has_value());
+  last_rewrite_seconds_.store(micros / 1000000);
+  rewriting_.store(false);
+}
+
+std::optional<std::string> Aof::rewrite_files(bool enabling) {
   const std::string dir = directory();
   const std::string name = server_.settings().appendfilename.get();
   ::mkdir(dir.c_str(), 0755);
-  log(LogLevel::kNotice, "Background append only file rewriting started");
   Manifest interim = manifest_;
   int new_fd = -1;
   AofFileInfo incr{name + "." + std::to_string(incr_seq_ + 1) + ".incr.aof", incr_seq_ + 1, 'i'};
   if (enabling || logging()) {
     const std::string path = dir + "/" + incr.name;
     new_fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
-    if (new_fd < 0) {
-      log(LogLevel::kWarning,
-          "Can't open the append-only file " + path + ": " + std::strerror(errno));
-      rewrite_ok_.store(false);
-      rewriting_.store(false);
-      return;
-    }
+    if (new_fd < 0) return "Can't open the append-only file " + path + ": " + std::strerror(errno);
     interim.files.push_back(incr);
     if (!manifest_.files.empty()) {
       if (auto error = write_manifest(interim)) {
-        log(LogLevel::kWarning, *error);
         ::close(new_fd);
-        rewrite_ok_.store(false);
-        rewriting_.store(false);
-        return;
+        return error;
       }
     }
   }
@@ -503,30 +524,18 @@ void Aof::rewrite(bool enabling) {
   } else if (new_fd >= 0) {
     ::close(new_fd);
   }
-  if (!error) {
-    Manifest final_manifest;
-    final_manifest.files.push_back(base);
-    if (switched) final_manifest.files.push_back(incr);
-    error = write_manifest(final_manifest);
-    if (!error) {
-      for (const AofFileInfo& old : manifest_.files) {
-        if (old.name != base.name && old.name != incr.name) {
-          ::unlink((dir + "/" + old.name).c_str());
-        }
-      }
-      manifest_ = std::move(final_manifest);
-      base_seq_ = base.seq;
-      base_size_.store(file_size(dir + "/" + base.name));
-    }
+  if (error) return error;
+  Manifest final_manifest;
+  final_manifest.files.push_back(base);
+  if (switched) final_manifest.files.push_back(incr);
+  if (auto failed = write_manifest(final_manifest)) return failed;
+  for (const AofFileInfo& old : manifest_.files) {
+    if (old.name != base.name && old.name != incr.name) ::unlink((dir + "/" + old.name).c_str());
   }
-  if (error) {
-    log(LogLevel::kWarning, "Background AOF rewrite failed: " + *error);
-  } else {
-    log(LogLevel::kNotice,
-        "Background AOF rewrite finished successfully (" + seconds_since(started) + " seconds)");
-  }
-  rewrite_ok_.store(!error.has_value());
-  rewriting_.store(false);
+  manifest_ = std::move(final_manifest);
+  base_seq_ = base.seq;
+  base_size_.store(file_size(dir + "/" + base.name));
+  return std::nullopt;
 }
 
 bool Aof::load_incr(const std::string& path, bool last) {
@@ -537,6 +546,7 @@ bool Aof::load_incr(const std::string& path, bool last) {
   const std::string data((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
   const std::string manifest_name = server_.settings().appendfilename.get() + ".manifest";
   ClientState client;
+  client.no_blocking = true;  // a replayed blocking command must never wait (Redis's loader)
   ReplyBuilder reply;
   std::vector<std::string_view> argv;
   std::size_t offset = 0;

@@ -70,6 +70,12 @@ class Aof final : public KeyEventSink {
   std::string start_rewrite();
 
   bool rewrite_in_progress() const { return rewriting_.load(); }
+  // INFO's rewrite statistics (Redis: aof_rewrites, aof_rewrites_consecutive_failures,
+  // aof_last_rewrite_time_sec, aof_current_rewrite_time_sec; -1 for none).
+  long long rewrites() const { return rewrites_.load(); }
+  long long consecutive_failures() const { return consecutive_failures_.load(); }
+  long long last_rewrite_seconds() const { return last_rewrite_seconds_.load(); }
+  long long current_rewrite_seconds() const;
   bool rewrite_scheduled() const { return rewrite_scheduled_.load(); }
   // Bytes appended and not yet handed to the writer (INFO aof_buffer_length).
   std::uint64_t buffer_length() const;
@@ -95,6 +101,8 @@ class Aof final : public KeyEventSink {
   void cron_loop();
   // The rewrite proper; the caller has set rewriting_. `enabling`: AOF is being switched on.
   void rewrite(bool enabling);
+  // Its file work: new incr file, base snapshot, manifests. Returns the error message.
+  std::optional<std::string> rewrite_files(bool enabling);
   // Called at the snapshot's instant, holding every shard lock: later writes go to `fd`.
   void switch_to(int fd, bool enabling);
   void stop_logging();
@@ -112,6 +120,10 @@ class Aof final : public KeyEventSink {
   std::atomic<bool> rewrite_ok_{true};
   std::atomic<std::uint64_t> base_size_{0};
   std::atomic<bool> rewrite_scheduled_{false};
+  std::atomic<long long> rewrites_{0};
+  std::atomic<long long> consecutive_failures_{0};
+  std::atomic<long long> last_rewrite_seconds_{-1};
+  std::atomic<std::int64_t> rewrite_started_us_{0};  // steady clock, while rewriting_
 
   mutable goro::Mutex mutex_;
   goro::Cond work_{mutex_};  // the writer waits here

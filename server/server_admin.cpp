@@ -248,7 +248,11 @@ void info_persistence(InfoWriter& w, Server& server) {
   w.field("aof_enabled", aof.enabled_setting() ? 1 : 0);
   w.field("aof_rewrite_in_progress", aof.rewrite_in_progress() ? 1 : 0);
   w.field("aof_rewrite_scheduled", aof.rewrite_scheduled() ? 1 : 0);
+  w.field("aof_last_rewrite_time_sec", aof.last_rewrite_seconds());
+  w.field("aof_current_rewrite_time_sec", aof.current_rewrite_seconds());
   w.field("aof_last_bgrewrite_status", aof.last_rewrite_ok() ? "ok" : "err");
+  w.field("aof_rewrites", aof.rewrites());
+  w.field("aof_rewrites_consecutive_failures", aof.consecutive_failures());
   w.field("aof_last_write_status", aof.last_write_ok() ? "ok" : "err");
   if (aof.enabled_setting()) {
     w.field("aof_current_size", aof.current_size());
