@@ -815,14 +815,6 @@ void record_save(Server& server, const std::optional<std::string>& error,
 
 }  // namespace
 
-std::optional<std::string> save_snapshot(Server& server, const std::string& path, bool locks_held) {
-  SaveSlot slot(server);
-  if (!slot.claimed()) return std::string(kSaveInProgress);
-  SnapshotWriter writer(server, path);
-  if (auto error = writer.start(locks_held)) return error;
-  return writer.finish();
-}
-
 namespace {
 
 std::string load_error(std::string_view what, std::size_t offset) {
