@@ -23,17 +23,11 @@ How it works:
     blocked clients after the command that made a key ready).
   * Each seed runs once with RESP2 subscribers and once with RESP3 ones.
 On a mismatch the seed, the command's position, the command and both event lists are printed."""
-import argparse
-import os
-import random
-import signal
-import subprocess
 import sys
 import time
 
-from differential_py_test import (FAMILIES, REDIS_SERVER, RESET, Connection, Gen, capture_dumps,
-                                  cmd, encode, known_commands, mutate, start_redis)
-from gorodis_process import gorodis
+from differential_py_test import (FAMILIES, RESET, Connection, Draw, capture_dumps, cmd, encode,
+                                  parse_arguments, reference_missing, side_by_side, usable_rows)
 
 SEEDS = (11, 12, 13)
 COMMANDS_PER_SEED = 5000  # per subscriber protocol
@@ -141,10 +135,7 @@ def configure(server):
 
 
 def run_seed(seed, count, rows, servers, dumps, verbose):
-    rng = random.Random(seed)
-    gen = Gen(rng, dumps)
-    families = sorted(rows)
-    homes = {f: [f"{f.replace(' ', '')}:{i}" for i in range(3)] for f in families}
+    draw = Draw(seed, rows, dumps)
     mismatches = []
     events_seen = 0
     for server in servers:
@@ -154,12 +145,7 @@ def run_seed(seed, count, rows, servers, dumps, verbose):
             server.subscribe(protocol)
         done = 0
         while done < count:
-            batch = []
-            for _ in range(min(BATCH, count - done)):
-                family = rng.choice(families)
-                _, generator = rng.choice(rows[family])
-                gen.home = homes[family]
-                batch.append(mutate(rng, generator(gen))[0])
+            batch = [draw()[1][0] for _ in range(min(BATCH, count - done))]
             got, want = (server.run(batch) for server in servers)
             for i, (args, g, r) in enumerate(zip(batch, got, want)):
                 if verbose:
@@ -210,50 +196,26 @@ def run_served(known, servers):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("gorodis")
-    parser.add_argument("--seed", type=int, action="append")
-    parser.add_argument("--commands", type=int, default=COMMANDS_PER_SEED)
-    parser.add_argument("--verbose", action="store_true")
-    options = parser.parse_args()
-    if not os.path.exists(REDIS_SERVER):
-        print(f"SKIPPED: {REDIS_SERVER} is not installed (scripts/deps.sh installs redis-server); "
-              "the notification differential test needs it as the reference")
+    options = parse_arguments(COMMANDS_PER_SEED)
+    if reference_missing("notification differential test"):
         return 0
 
     started = time.time()
-    redis_process, redis_conn = start_redis()
-    try:
-        with gorodis(options.gorodis) as client:
-            servers = [Server(client.connection_pool.connection_kwargs["port"]),
-                       Server(redis_conn.sock.getpeername()[1])]
-            table = {**FAMILIES, **BLOCKING}
-            names = sorted({name for rows in table.values() for name, _ in rows})
-            known = known_commands(servers[0].conn, names)
-            rows = {}
-            for family, family_rows in table.items():
-                usable = [(name, generator) for name, generator in family_rows if name in known]
-                if usable:
-                    rows[family] = usable
-                missing = sorted(name for name, _ in family_rows if name not in known)
-                if missing:
-                    print(f"family {family}: gorodis lacks {' '.join(missing)} (not generated)")
-            dumps = capture_dumps(redis_conn)
-            mismatches = []
-            events = 0
-            seeds = options.seed or SEEDS
-            for seed in seeds:
-                found, seen = run_seed(seed, options.commands, rows, servers, dumps,
-                                       options.verbose)
-                mismatches += found
-                events += seen
-            mismatches += run_served(known, servers)
-    finally:
-        redis_process.send_signal(signal.SIGTERM)
-        try:
-            redis_process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            redis_process.kill()
+    with side_by_side(options.gorodis) as (port, redis_conn):
+        servers = [Server(port), Server(redis_conn.sock.getpeername()[1])]
+        rows, missing, known = usable_rows(servers[0].conn, {**FAMILIES, **BLOCKING})
+        for family, names in missing.items():
+            if names:
+                print(f"family {family}: gorodis lacks {' '.join(names)} (not generated)")
+        dumps = capture_dumps(redis_conn)
+        mismatches = []
+        events = 0
+        seeds = options.seed or SEEDS
+        for seed in seeds:
+            found, seen = run_seed(seed, options.commands, rows, servers, dumps, options.verbose)
+            mismatches += found
+            events += seen
+        mismatches += run_served(known, servers)
 
     for where, args, got, want in mismatches[:MAX_REPORTED]:
         print(f"MISMATCH {where}: {args}\n  redis:   {want}\n  gorodis: {got}")

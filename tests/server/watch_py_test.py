@@ -14,13 +14,11 @@ its cached cardinality). Every row runs on both servers: gorodis must agree with
 and the table with both (so the table stays true to Redis). Rows whose command gorodis does not
 know (COMMAND INFO) are skipped and listed."""
 import os
-import signal
-import subprocess
 import sys
 
 import redis
 
-from differential_py_test import REDIS_SERVER, Connection, known_commands, start_redis
+from differential_py_test import REDIS_SERVER, Connection, known_commands, side_by_side
 from gorodis_process import gorodis
 
 LIST = [["RPUSH", "k", "a", "b", "c"]]
@@ -175,45 +173,39 @@ def clients(port):
     return [redis.Redis(port=port, socket_timeout=10, decode_responses=True) for _ in range(2)]
 
 
-def main():
-    binary = sys.argv[1]
-    have_redis = os.path.exists(REDIS_SERVER)
-    if not have_redis:
-        print(f"{REDIS_SERVER} is not installed: gorodis is checked against the table only")
-    redis_process = None
+def check_rows(port, reference):
+    """Runs ROWS on gorodis at `port` and on the `reference` clients (None: the table is the
+    reference); returns the failures and the skipped command names."""
     failures = []
     skipped = set()
-    checked = 0
-    try:
-        reference = None
-        if have_redis:
-            redis_process, conn = start_redis()
-            reference = clients(conn.sock.getpeername()[1])
+    known = known_commands(Connection(port), sorted({row[2][0] for row in ROWS}))
+    ours = clients(port)
+    for setup, watched, command, expected in ROWS:
+        if command[0] not in known:
+            skipped.add(command[0])
+            continue
+        got = watch_aborts(*ours, setup, watched, command)
+        want = watch_aborts(*reference, setup, watched, command) if reference else expected
+        if got != want or want != expected:
+            failures.append(f"{' '.join(command)} (setup {setup}): gorodis aborts={got}, "
+                            f"redis aborts={want}, table says {expected}")
+    return failures, skipped
+
+
+def main():
+    binary = sys.argv[1]
+    if os.path.exists(REDIS_SERVER):
+        with side_by_side(binary) as (port, redis_conn):
+            failures, skipped = check_rows(port, clients(redis_conn.sock.getpeername()[1]))
+    else:
+        print(f"{REDIS_SERVER} is not installed: gorodis is checked against the table only")
         with gorodis(binary) as r:
-            port = r.connection_pool.connection_kwargs["port"]
-            known = known_commands(Connection(port), sorted({row[2][0] for row in ROWS}))
-            ours = clients(port)
-            for setup, watched, command, expected in ROWS:
-                if command[0] not in known:
-                    skipped.add(command[0])
-                    continue
-                got = watch_aborts(*ours, setup, watched, command)
-                want = watch_aborts(*reference, setup, watched, command) if reference else expected
-                checked += 1
-                if got != want or want != expected:
-                    failures.append(f"{' '.join(command)} (setup {setup}): gorodis aborts={got}, "
-                                    f"redis aborts={want}, table says {expected}")
-    finally:
-        if redis_process is not None:
-            redis_process.send_signal(signal.SIGTERM)
-            try:
-                redis_process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                redis_process.kill()
+            failures, skipped = check_rows(r.connection_pool.connection_kwargs["port"], None)
     for failure in failures:
         print("FAIL", failure)
     if skipped:
         print(f"skipped (gorodis lacks them): {' '.join(sorted(skipped))}")
+    checked = sum(1 for row in ROWS if row[2][0] not in skipped)
     print(f"watch: {checked} rows checked, {len(failures)} failures")
     return 1 if failures or checked == 0 else 0
 
