@@ -21,8 +21,11 @@ How it works:
   * SERVED covers the other way a blocking command pops: a client blocked on a missing key is
     served by another client's push, and the push's events precede the pop's (Redis serves
     blocked clients after the command that made a key ready).
-  * Each seed runs once with RESP2 subscribers and once with RESP3 ones.
+  * Each seed runs once with RESP2 subscribers and KEA, then once with RESP3 subscribers and,
+    for each batch of commands, a random few event classes and channel kinds (an event raised
+    in the wrong class, or on the wrong channel kind, differs there).
 On a mismatch the seed, the command's position, the command and both event lists are printed."""
+import random
 import sys
 import time
 
@@ -33,6 +36,9 @@ SEEDS = (11, 12, 13)
 COMMANDS_PER_SEED = 5000  # per subscriber protocol
 BATCH = 64
 MAX_REPORTED = 8
+# The event classes (g generic, $ string, l list, s set, h hash, z zset) the RESP3 pass enables
+# a few at a time, so that an event raised in the wrong class shows.
+CLASSES = "g$lshz"
 
 
 def in_multi(*args):
@@ -134,8 +140,14 @@ def configure(server):
                           ["CONFIG", "SET", "notify-keyspace-events", "KEA"]])
 
 
+def random_classes(rng):
+    """notify-keyspace-events with one or both channel kinds and a few event classes."""
+    return rng.choice(["K", "E", "KE"]) + "".join(rng.sample(CLASSES, rng.randint(1, 3)))
+
+
 def run_seed(seed, count, rows, servers, dumps, verbose):
     draw = Draw(seed, rows, dumps)
+    classes_rng = random.Random(-seed)  # apart from the commands' generator
     mismatches = []
     events_seen = 0
     for server in servers:
@@ -145,6 +157,10 @@ def run_seed(seed, count, rows, servers, dumps, verbose):
             server.subscribe(protocol)
         done = 0
         while done < count:
+            if protocol == 3:
+                classes = random_classes(classes_rng)
+                for server in servers:
+                    server.conn.pipeline([["CONFIG", "SET", "notify-keyspace-events", classes]])
             batch = [draw()[1][0] for _ in range(min(BATCH, count - done))]
             got, want = (server.run(batch) for server in servers)
             for i, (args, g, r) in enumerate(zip(batch, got, want)):
