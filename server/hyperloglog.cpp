@@ -539,7 +539,8 @@ void pfcount_command(CommandContext& ctx) {
     return;
   }
   bool failed;
-  Entry* entry = lookup_hll(ctx, ctx.argv[1], failed);
+  // A read lookup although the cached cardinality may be refreshed (Redis does the same).
+  Entry* entry = lookup_hll(ctx, ctx.argv[1], failed, Lookup::kRead);
   if (failed) return;
   if (entry == nullptr) {
     ctx.reply.integer(0);

@@ -242,16 +242,14 @@ void finish_removal(CommandContext& ctx, Entry& entry, std::string_view key,
   }
 }
 
-// The sets named by `keys` (nullptr for a missing key); nullopt after a WRONGTYPE reply. Like
-// Redis, the *STORE forms look their inputs up for writing (no keyspace hit/miss counted).
+// The sets named by `keys` (nullptr for a missing key); nullopt after a WRONGTYPE reply.
 std::optional<std::vector<SetValue*>> lookup_sets(CommandContext& ctx,
-                                                  std::span<const std::string_view> keys,
-                                                  bool storing) {
+                                                  std::span<const std::string_view> keys) {
   std::vector<SetValue*> sets;
   sets.reserve(keys.size());
   for (std::string_view key : keys) {
     bool wrong_type;
-    Entry* entry = lookup_set(ctx, key, wrong_type, storing ? Lookup::kWrite : Lookup::kRead);
+    Entry* entry = lookup_set(ctx, key, wrong_type);
     if (wrong_type) return std::nullopt;
     sets.push_back(entry != nullptr ? &set_of(*entry) : nullptr);
   }
@@ -284,7 +282,7 @@ struct IntersectionOutput {
 // Redis sinterGenericCommand.
 void intersect(CommandContext& ctx, std::span<const std::string_view> keys,
                const IntersectionOutput& output) {
-  auto found = lookup_sets(ctx, keys, output.destination.has_value());
+  auto found = lookup_sets(ctx, keys);
   if (!found) return;
   std::vector<SetValue*>& sets = *found;
   std::unique_ptr<SetValue> result;
@@ -334,7 +332,7 @@ enum class SetOperation { kUnion, kDifference };
 // Redis sunionDiffGenericCommand; `destination` for the STORE variants.
 void union_or_difference(CommandContext& ctx, std::span<const std::string_view> keys,
                          SetOperation operation, std::optional<std::string_view> destination) {
-  auto found = lookup_sets(ctx, keys, destination.has_value());
+  auto found = lookup_sets(ctx, keys);
   if (!found) return;
   std::vector<SetValue*>& sets = *found;
   const std::size_t max_intset = max_intset_entries(ctx);

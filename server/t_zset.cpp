@@ -1193,8 +1193,8 @@ void zset_operation(CommandContext& ctx, std::optional<std::string_view> destina
   std::vector<OperationInput> inputs(setnum);
   std::size_t j = numkeys_index + 1;
   for (std::size_t i = 0; i < setnum; ++i, ++j) {
-    // Redis looks the inputs of the STORE forms up for writing (no hit/miss counted).
-    Entry* entry = lookup_key(ctx, ctx.argv[j], destination ? Lookup::kWrite : Lookup::kRead);
+    // Read lookups for the STORE forms too, like Redis 7.0.
+    Entry* entry = lookup_key(ctx, ctx.argv[j], Lookup::kRead);
     if (entry == nullptr) continue;
     if (entry->value.type() == ObjectType::kZset) {
       inputs[i].zset = &zset_of(*entry);

@@ -36,9 +36,10 @@ SEEDS = (11, 12, 13)
 COMMANDS_PER_SEED = 5000  # per subscriber protocol
 BATCH = 64
 MAX_REPORTED = 8
-# The event classes (g generic, $ string, l list, s set, h hash, z zset) the RESP3 pass enables
-# a few at a time, so that an event raised in the wrong class shows.
-CLASSES = "g$lshz"
+# The event classes (g generic, $ string, l list, s set, h hash, z zset, m keymiss) the RESP3
+# pass enables a few at a time, so that an event raised in the wrong class shows; keymiss (not
+# part of A) shows every key a command looks up for reading rather than writing.
+CLASSES = "g$lshzm"
 
 
 def in_multi(*args):
