@@ -36,10 +36,11 @@ SEEDS = (11, 12, 13)
 COMMANDS_PER_SEED = 5000  # per subscriber protocol
 BATCH = 64
 MAX_REPORTED = 8
-# The event classes (g generic, $ string, l list, s set, h hash, z zset, m keymiss) the RESP3
-# pass enables a few at a time, so that an event raised in the wrong class shows; keymiss (not
-# part of A) shows every key a command looks up for reading rather than writing.
-CLASSES = "g$lshzm"
+# The event classes (g generic, $ string, l list, s set, h hash, z zset, m keymiss, n new) the
+# RESP3 pass enables a few at a time, so that an event raised in the wrong class shows; keymiss
+# and new are not part of A: keymiss shows every key a command looks up for reading rather than
+# writing, new every key a command creates (even one it then leaves empty).
+CLASSES = "g$lshzmn"
 
 
 def in_multi(*args):
