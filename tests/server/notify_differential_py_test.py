@@ -39,7 +39,7 @@ MAX_REPORTED = 8
 # The event classes (g generic, $ string, l list, s set, h hash, z zset, m keymiss, n new) the
 # RESP3 pass enables a few at a time, so that an event raised in the wrong class shows; keymiss
 # and new are not part of A: keymiss shows every key a command looks up for reading rather than
-# writing, new every key a command creates (even one it then leaves empty).
+# writing, new every key a command creates.
 CLASSES = "g$lshzmn"
 
 
