@@ -12,9 +12,10 @@
 // (0xFF) and the CRC-64/Jones of everything before it (8 bytes LE). Loading also accepts
 // EXPIRETIME in seconds (0xFD), LRU idle (0xF8) and LFU frequency (0xF9) records.
 //
-// Consistency of a save: save_snapshot() holds every shard lock of every database while it
-// serializes (like Redis's SAVE, which blocks the server), so the file is one point in time;
-// it is written to a temporary file in the same directory, fsynced, renamed over the target and
+// Consistency of a save (SAVE, BGSAVE, the save rules, SHUTDOWN): the save marks every shard
+// while holding every shard lock of every database, so the file is one point in time; each
+// shard is then serialized by the first holder of its lock (the saver, or a writer about to
+// change it; see the Snapshots paragraph of db.cpp). The file is written to a temporary file in the same directory, fsynced, renamed over the target and
 // the directory fsynced, so a crash during a save never damages the previous file.
 #pragma once
 
