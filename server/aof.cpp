@@ -14,8 +14,8 @@
 // so no reorder buffer is needed. The cost is one short critical section per write (a memcpy
 // of the command); SELECT is emitted inside it whenever the database differs from the last
 // logged command's. Commands that lock for themselves (kManual writes: FLUSHDB FLUSHALL SWAPDB
-// MOVE) run, while logging, holding every shard of every database (Server::call), so their
-// append is ordered against everything.
+// MOVE) run holding every shard of every database (Server::call), so their append is ordered
+// against everything (and no AOF switch-on can fall between their effect and their append).
 //
 // What is logged. A write command whose shards' modification counters moved (Redis: the
 // server.dirty delta around the call), as called or — when the handler said so through
@@ -29,8 +29,12 @@
 // the offset of its last logged command: synced under always, written under everysec and no
 // (like Redis, which writes the AOF before replying, so a process crash loses nothing
 // acknowledged). Every client whose command was appended while an fsync ran is covered by the
-// next one: one fsync serves them all, and a pipeline waits once, not per command. everysec:
-// the cron goroutine asks the writer for an fdatasync once a second.
+// next one: one fsync serves them all, and a pipeline waits once, not per command. Before an
+// fsync the writer yields while that lets more clients append (the clients the previous fsync
+// woke are runnable then, with their next requests), the way Redis's event loop serves every
+// ready client before its one fsync. everysec: the cron goroutine asks the writer for an
+// fdatasync once a second. Cost model: per write a RESP encoding and a memcpy under mutex_;
+// per batch one write() (and one fdatasync() under always) on a blocking-syscall thread.
 //
 // Rewrite (BGREWRITEAOF, auto-aof-rewrite-*, switching appendonly on). Before anything: a new
 // empty incr file is created and a manifest listing the old base, the old incr files and the
@@ -51,11 +55,12 @@
 //
 // Rejected: per-P logs merged by sequence numbers (needs a reorder buffer and a global counter
 // anyway, and a merge on the hot path of the writer); fsync by each client (one fsync per
-// command); a fork-style copy of the keyspace for rewrites (the shard-mark snapshot costs no
-// copy).
+// command); waiting for durability in Server::call (a pipeline would wait once per command);
+// a fork-style copy of the keyspace for rewrites (the shard-mark snapshot costs no copy);
+// aof-use-rdb-preamble no (a base in RESP) — Redis's default is the RDB base, and the
+// parameter is absent rather than half supported.
 #include "aof.hpp"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>

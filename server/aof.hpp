@@ -40,7 +40,7 @@ struct AofFileInfo {
 
 // The AOF of a Server: logging (with its writer goroutine), loading, rewriting.
 //
-// Thread safety: every member may be called from any goroutine. log()/log_block() must be
+// Thread safety: every member may be called from any goroutine. log_command()/log_block() must be
 // called while the caller holds the shard locks of every key the logged commands touched.
 class Aof final : public KeyEventSink {
  public:
