@@ -299,7 +299,8 @@ void Aof::wait_durable(std::uint64_t offset) {
   auto durable = [&] {
     const bool always =
         server_.settings().appendfsync.load(std::memory_order_relaxed) == Settings::kFsyncAlways;
-    return (always ? synced_ : written_).load(std::memory_order_acquire) >= offset;
+    // Once logging stopped (appendonly no) there is no durability left to wait for.
+    return (always ? synced_ : written_).load(std::memory_order_acquire) >= offset || !logging();
   };
   if (durable()) return;
   std::unique_lock lock(mutex_);
@@ -382,12 +383,15 @@ void Aof::cron_loop() {
         continue;
       }
     }
+    // everysec's fsync; under always only when a switch from another policy left written
+    // bytes unsynced (clients may wait for them).
     const auto now = std::chrono::steady_clock::now();
-    if (settings.appendfsync.load() == Settings::kFsyncEverysec &&
-        now - last_fsync >= std::chrono::seconds(1)) {
+    const int policy = settings.appendfsync.load();
+    if ((policy == Settings::kFsyncEverysec && now - last_fsync >= std::chrono::seconds(1)) ||
+        policy == Settings::kFsyncAlways) {
       last_fsync = now;
       std::lock_guard lock(mutex_);
-      if (synced_ < appended_) {
+      if (synced_ < written_ || (policy == Settings::kFsyncEverysec && synced_ < appended_)) {
         fsync_requested_ = true;
         work_.signal();
       }
@@ -466,6 +470,7 @@ void Aof::stop_logging() {
   }
   pending_.clear();
   work_.signal();
+  done_.broadcast();
   log(LogLevel::kNotice, "AOF turned off");
 }
 
