@@ -114,16 +114,6 @@ std::string encode(std::initializer_list<std::string_view> argv) {
   return out;
 }
 
-bool write_all(int fd, std::string_view bytes) {
-  while (!bytes.empty()) {
-    ssize_t n = ::write(fd, bytes.data(), bytes.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    bytes.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return true;
-}
-
 void fsync_directory(const std::string& dir) {
   int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return;
@@ -340,10 +330,10 @@ void Aof::writer_loop() {
     const bool ok = goro::blocking([&] {
       bool good = true;
       if (old_fd >= 0) {
-        good = write_all(old_fd, old_batch) && ::fdatasync(old_fd) == 0;
+        good = write_fully(old_fd, old_batch) && ::fdatasync(old_fd) == 0;
         ::close(old_fd);
       }
-      if (fd >= 0 && !batch.empty()) good = write_all(fd, batch) && good;
+      if (fd >= 0 && !batch.empty()) good = write_fully(fd, batch) && good;
       if (fd >= 0 && sync) good = ::fdatasync(fd) == 0 && good;
       return good;
     });
@@ -435,7 +425,7 @@ std::optional<std::string> Aof::write_manifest(const Manifest& manifest) {
   const bool ok = goro::blocking([&] {
     int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) return false;
-    bool good = write_all(fd, text) && ::fsync(fd) == 0;
+    bool good = write_fully(fd, text) && ::fsync(fd) == 0;
     ::close(fd);
     good = good && ::rename(temp.c_str(), path.c_str()) == 0;
     if (good) fsync_directory(dir);

@@ -122,6 +122,21 @@ std::string one_of_error() {
   return message;
 }
 
+// A run-time parameter taking one of `Names` (case-insensitively), stored as its index.
+template <auto Member, const auto& Names>
+Param choice(std::string_view name) {
+  return {name, true, [](const Settings& s) { return std::string(Names[(s.*Member).load()]); },
+          [](Settings& s, std::string_view value, bool store) -> std::string {
+            for (std::size_t i = 0; i < std::size(Names); ++i) {
+              if (iequals(value, Names[i])) {
+                if (store) (s.*Member).store(static_cast<int>(i));
+                return {};
+              }
+            }
+            return one_of_error<Names>();
+          }};
+}
+
 // appendfilename / appenddirname (Redis isValidAOFfilename / isValidAOFdirname): a name
 // inside `dir`, never a path; fixed once the server runs.
 template <auto Member>
@@ -251,17 +266,7 @@ const std::vector<Param>& params() {
          }
          return {};
        }},
-      {"loglevel", true,
-       [](const Settings& s) { return std::string(kLogLevels[s.loglevel.load()]); },
-       [](Settings& s, std::string_view value, bool store) -> std::string {
-         for (std::size_t i = 0; i < std::size(kLogLevels); ++i) {
-           if (iequals(value, kLogLevels[i])) {
-             if (store) s.loglevel.store(static_cast<int>(i));
-             return {};
-           }
-         }
-         return one_of_error<kLogLevels>();
-       }},
+      choice<&Settings::loglevel, kLogLevels>("loglevel"),
       boolean<&Settings::protected_mode>("protected-mode", true),
       number<&Settings::slowlog_log_slower_than, -1, LLONG_MAX>("slowlog-log-slower-than", true),
       number<&Settings::slowlog_max_len, 0, LONG_MAX>("slowlog-max-len", true),
@@ -301,17 +306,7 @@ const std::vector<Param>& params() {
          return {};
        }},
       boolean<&Settings::appendonly>("appendonly", true),
-      {"appendfsync", true,
-       [](const Settings& s) { return std::string(kFsyncPolicies[s.appendfsync.load()]); },
-       [](Settings& s, std::string_view value, bool store) -> std::string {
-         for (std::size_t i = 0; i < std::size(kFsyncPolicies); ++i) {
-           if (iequals(value, kFsyncPolicies[i])) {
-             if (store) s.appendfsync.store(static_cast<int>(i));
-             return {};
-           }
-         }
-         return one_of_error<kFsyncPolicies>();
-       }},
+      choice<&Settings::appendfsync, kFsyncPolicies>("appendfsync"),
       aof_file_name<&Settings::appendfilename>("appendfilename"),
       aof_file_name<&Settings::appenddirname>("appenddirname"),
       number<&Settings::auto_aof_rewrite_percentage, 0, INT_MAX>("auto-aof-rewrite-percentage",

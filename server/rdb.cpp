@@ -765,15 +765,7 @@ class SnapshotWriter final : public ShardSnapshot {
   // Appends to the file (keeping the running CRC) off the scheduler's Ps.
   bool write(std::string_view bytes) {
     crc_ = crc64(crc_, bytes);
-    return goro::blocking([&] {
-      while (!bytes.empty()) {
-        ssize_t n = ::write(fd_, bytes.data(), bytes.size());
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return false;
-        bytes.remove_prefix(static_cast<std::size_t>(n));
-      }
-      return true;
-    });
+    return goro::blocking([&] { return write_fully(fd_, bytes); });
   }
 
   Server& server_;

@@ -258,28 +258,32 @@ def incr_file(directory):
     return path
 
 
-def truncated_tail(binary, directory):
-    server = Server(binary, directory)
-    server.client.set("kept", "1")
+def restart_with_tail(binary, directory, server, tail, kept, dropped, logged):
+    """Kills `server`, appends `tail` to the incr file and restarts: `kept` is there, `dropped`
+    is not, the file is cut back to its size before the tail, and the log says `logged`."""
     server.kill()
     path = incr_file(directory)
     size = os.path.getsize(path)
     with open(path, "ab") as f:
-        f.write(b"*3\r\n$3\r\nSET\r\n$4\r\nlost\r\n$1")
+        f.write(tail)
     server = Server(binary, directory)
-    assert server.client.get("kept") == "1" and server.client.exists("lost") == 0
+    assert server.client.get(kept) == "1" and server.client.exists(dropped) == 0
     assert os.path.getsize(path) == size
-    assert "short read while loading the AOF file" in open(server.log).read()
-    server.client.set("later", "2")
-    server.kill()
+    assert logged in open(server.log).read()
+    return server
+
+
+def truncated_tail(binary, directory):
+    server = Server(binary, directory)
+    server.client.set("kept", "1")
+    server = restart_with_tail(binary, directory, server,
+                               b"*3\r\n$3\r\nSET\r\n$4\r\nlost\r\n$1", "kept", "lost",
+                               "short read while loading the AOF file")
+    server.client.set("later", "1")
     # An EXEC block cut before its EXEC is dropped whole.
-    size = os.path.getsize(path)
-    with open(path, "ab") as f:
-        f.write(b"*1\r\n$5\r\nMULTI\r\n*3\r\n$3\r\nSET\r\n$4\r\nhalf\r\n$1\r\n1\r\n")
-    server = Server(binary, directory)
-    assert server.client.get("later") == "2" and server.client.exists("half") == 0
-    assert os.path.getsize(path) == size
-    assert "Revert incomplete MULTI/EXEC transaction" in open(server.log).read()
+    server = restart_with_tail(binary, directory, server,
+                               b"*1\r\n$5\r\nMULTI\r\n*3\r\n$3\r\nSET\r\n$4\r\nhalf\r\n$1\r\n1\r\n",
+                               "later", "half", "Revert incomplete MULTI/EXEC transaction")
     server.stop()
 
 
