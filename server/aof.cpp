@@ -621,7 +621,12 @@ bool Aof::load_directory(const std::string& dir) {
     if (line.empty() || line[0] == '#') continue;
     auto info = parse_manifest_line(line);
     if (!info) fatal("Invalid AOF manifest file format: " + manifest_path + ": " + line);
-    if (info->type == 'h') continue;  // history: a rewrite's leftover, never loaded
+    if (info->type == 'h') {
+      // History: a rewrite's leftover, never loaded; deleted like Redis does at start-up (the
+      // next manifest written no longer lists it).
+      ::unlink((dir + "/" + info->name).c_str());
+      continue;
+    }
     if (info->type == 'b') {
       manifest.files.insert(manifest.files.begin(), *info);
       base_seq_ = info->seq;
