@@ -106,9 +106,6 @@ Param text(std::string_view name, bool runtime) {
 }
 
 constexpr std::string_view kLogLevels[] = {"debug", "verbose", "notice", "warning"};
-constexpr std::string_view kPolicies[] = {"volatile-lru",   "volatile-lfu", "volatile-random",
-                                          "volatile-ttl",   "allkeys-lru",  "allkeys-lfu",
-                                          "allkeys-random", "noeviction"};
 
 template <const auto& Names>
 std::string one_of_error() {
@@ -248,16 +245,21 @@ const std::vector<Param>& params() {
       number<&Settings::slowlog_max_len, 0, LONG_MAX>("slowlog-max-len", true),
       number<&Settings::hz, 1, 500>("hz", true),
       number<&Settings::maxmemory, 0, LLONG_MAX, true>("maxmemory", true),
-      {"maxmemory-policy", true, [](const Settings& s) { return s.maxmemory_policy.get(); },
+      {"maxmemory-policy", true,
+       [](const Settings& s) { return std::string(kMaxmemoryPolicyNames[s.maxmemory_policy.load()]); },
        [](Settings& s, std::string_view value, bool store) -> std::string {
-         for (std::string_view policy : kPolicies) {
-           if (iequals(value, policy)) {
-             if (store) s.maxmemory_policy.set(std::string(policy));
+         for (std::size_t i = 0; i < std::size(kMaxmemoryPolicyNames); ++i) {
+           if (iequals(value, kMaxmemoryPolicyNames[i])) {
+             if (store) s.maxmemory_policy.store(static_cast<int>(i));
              return {};
            }
          }
-         return one_of_error<kPolicies>();
+         return one_of_error<kMaxmemoryPolicyNames>();
        }},
+      number<&Settings::maxmemory_samples, 1, 64>("maxmemory-samples", true),
+      number<&Settings::maxmemory_eviction_tenacity, 0, 100>("maxmemory-eviction-tenacity", true),
+      number<&Settings::lfu_log_factor, 0, INT_MAX>("lfu-log-factor", true),
+      number<&Settings::lfu_decay_time, 0, INT_MAX>("lfu-decay-time", true),
       text<&Settings::save>("save", true),
       {"dbfilename", true, [](const Settings& s) { return s.dbfilename.get(); },
        [](Settings& s, std::string_view value, bool store) -> std::string {
