@@ -246,7 +246,9 @@ const std::vector<Param>& params() {
       number<&Settings::hz, 1, 500>("hz", true),
       number<&Settings::maxmemory, 0, LLONG_MAX, true>("maxmemory", true),
       {"maxmemory-policy", true,
-       [](const Settings& s) { return std::string(kMaxmemoryPolicyNames[s.maxmemory_policy.load()]); },
+       [](const Settings& s) {
+         return std::string(kMaxmemoryPolicyNames[s.maxmemory_policy.load()]);
+       },
        [](Settings& s, std::string_view value, bool store) -> std::string {
          for (std::size_t i = 0; i < std::size(kMaxmemoryPolicyNames); ++i) {
            if (iequals(value, kMaxmemoryPolicyNames[i])) {

@@ -96,7 +96,7 @@ class Settings {
   std::atomic<long long> maxmemory_eviction_tenacity{10};
   std::atomic<long long> lfu_log_factor{10};
   std::atomic<long long> lfu_decay_time{1};  // minutes per counter decrement; 0: no decay
-  Guarded<std::string> save;  // accepted; automatic save rules come with issue 7
+  Guarded<std::string> save;                 // accepted; automatic save rules come with issue 7
   Guarded<std::string> dbfilename{"dump.rdb"};
   std::atomic<bool> appendonly{false};
   std::atomic<long long> tcp_keepalive{300};

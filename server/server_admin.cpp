@@ -228,11 +228,9 @@ void info_memory(InfoWriter& w, Server& server) {
   w.field("total_system_memory_human", human_bytes(static_cast<double>(system)));
   w.field("maxmemory", maxmemory);
   w.field("maxmemory_human", human_bytes(static_cast<double>(maxmemory)));
-  w.field("maxmemory_policy",
-          kMaxmemoryPolicyNames[server.settings().maxmemory_policy.load()]);
+  w.field("maxmemory_policy", kMaxmemoryPolicyNames[server.settings().maxmemory_policy.load()]);
   w.field("mem_fragmentation_ratio", std::string(ratio));
-  w.field("mem_fragmentation_bytes",
-          static_cast<long long>(rss) - static_cast<long long>(used));
+  w.field("mem_fragmentation_bytes", static_cast<long long>(rss) - static_cast<long long>(used));
   w.field("mem_not_counted_for_evict", 0);
   w.field("mem_allocator", "libc");
   w.field("lazyfree_pending_objects", 0);
