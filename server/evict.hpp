@@ -5,7 +5,8 @@
 // Server::execute calls out_of_memory(): under an evicting policy the Evictor deletes keys
 // until used memory is back under the limit, the key source is exhausted, or the time budget
 // of maxmemory-eviction-tenacity runs out (Redis performEvictions; on a time-out the command
-// runs and the next command goes on evicting, so memory converges without a background timer).
+// runs, and the next command or the server cron (start_server_cron, at `hz`) goes on evicting,
+// as Redis's eviction time proc does).
 // If memory is still over the limit and nothing could be evicted (always under noeviction),
 // denyoom commands are refused with Redis's OOM error; inside MULTI, every command except EXEC,
 // DISCARD, QUIT and RESET is refused at queue time, and EXEC itself when it queued a denyoom

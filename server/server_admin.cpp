@@ -21,6 +21,7 @@
 #include "blocking.hpp"
 #include "commands.hpp"
 #include "config.hpp"
+#include "evict.hpp"
 #include "goro/runtime.hpp"
 #include "goro/time.hpp"
 #include "log.hpp"
@@ -587,7 +588,13 @@ void start_server_cron(Server& server) {
         goro::sleep(period);
         // Redis spends at most 25% of each cron period on active expiry.
         server.active_expire_cycle(period / 4, group, groups);
-        if (group == 0) ops_sampler.sample(server.stats().total_calls(), server.now_us() / 1000);
+        if (group == 0) {
+          ops_sampler.sample(server.stats().total_calls(), server.now_us() / 1000);
+          // Keeps used_memory_peak current between INFO calls, and goes on with an eviction
+          // that a command's time budget cut short (Redis's eviction time proc).
+          memory::used();
+          server.evictor().perform();
+        }
       }
     });
   }
