@@ -6,9 +6,11 @@ it says: noeviction refuses writes (also inside MULTI) but serves reads and DEL;
 and allkeys-lfu keep a working set that is read continuously; volatile-* never evict a key
 without a TTL and refuse writes once no volatile key is left; volatile-ttl evicts the nearest
 expiries first; a lower maxmemory set at run time evicts on the next write; evicted keys raise
-the "evicted" keyspace event and count in INFO evicted_keys.
+the "evicted" keyspace event and count in INFO evicted_keys; writers on several connections
+evict concurrently without losing count.
 Usage: evict_py_test.py <gorodis binary>; exit status 0 on success."""
 import sys
+import threading
 import time
 
 import redis
@@ -199,6 +201,31 @@ def check_runtime_limit(binary):
         assert info["used_memory_peak"] >= info["used_memory"]
 
 
+def check_concurrent_writers(binary):
+    """Writers on several connections (the server runs commands on several Ps) evict in turn:
+    every write succeeds, every key is either present or counted as evicted."""
+    with gorodis(binary, "--maxmemory-policy", "allkeys-lru") as r:
+        limit = limit_above_usage(r, 2 << 20)
+        port = r.connection_pool.connection_kwargs["port"]
+        errors = []
+
+        def writer(index):
+            try:
+                client = redis.Redis(port=port, socket_timeout=10, decode_responses=True)
+                fill(client, f"w{index}", 5000)
+            except Exception as error:  # reported by the main thread
+                errors.append(error)
+
+        threads = [threading.Thread(target=writer, args=(i,)) for i in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert not errors, errors
+        assert used(r) <= limit * TOLERANCE
+        assert r.dbsize() + evicted(r) == 4 * 5000
+
+
 def check_lfu_counter(binary):
     with gorodis(binary, "--maxmemory-policy", "allkeys-lfu") as r:
         r.set("k", "v")
@@ -224,6 +251,7 @@ def main():
     check_volatile_ttl(binary)
     check_random_and_events(binary)
     check_runtime_limit(binary)
+    check_concurrent_writers(binary)
     check_lfu_counter(binary)
     print("evict_py_test: OK")
 
