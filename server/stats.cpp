@@ -119,8 +119,10 @@ std::vector<std::pair<std::string, std::uint64_t>> ServerStats::error_counts() c
   for (std::size_t i = 0; i <= kStripes; ++i) {
     std::lock_guard lock(stripes_[i].errors_mutex);
     for (const auto& [name, count] : stripes_[i].errors) {
-      auto found = std::find_if(merged.begin(), merged.end(),
-                                [&](const auto& entry) { return entry.first == name; });
+      // An init-capture: clang before 16 cannot capture a structured binding.
+      auto found = std::find_if(merged.begin(), merged.end(), [&wanted = name](const auto& entry) {
+        return entry.first == wanted;
+      });
       if (found == merged.end()) {
         merged.emplace_back(name, count);
       } else {
