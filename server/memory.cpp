@@ -1,9 +1,12 @@
 // memory.cpp — see memory.hpp. Replaces the global operator new and delete (all forms) of any
 // program linking gorodis_core: the server binary and the tests, which therefore measure the
-// same figures.
+// same figures. Sanitized builds install the sanitizer's malloc hooks instead (memory.hpp).
 #include "memory.hpp"
 
 #include <malloc.h>
+#ifdef GORODIS_MEMORY_HOOKS
+#include <sanitizer/allocator_interface.h>
+#endif
 
 #include <algorithm>
 #include <atomic>
@@ -35,6 +38,7 @@ constinit thread_local unsigned thread_stripe = kStripes;
   return stripes[thread_stripe];
 }
 
+#ifndef GORODIS_MEMORY_HOOKS
 void count_block(void* block) {
   own_stripe().bytes.fetch_add(static_cast<std::int64_t>(malloc_usable_size(block)),
                                std::memory_order_relaxed);
@@ -63,6 +67,7 @@ void* allocate_or_throw(void* block) {
   if (block == nullptr) throw std::bad_alloc();
   return block;
 }
+#endif
 
 }  // namespace
 
@@ -87,6 +92,39 @@ void reset_peak() {
 void add(std::int64_t delta) {
   own_stripe().bytes.fetch_add(delta, std::memory_order_relaxed);
 }
+
+#ifdef GORODIS_MEMORY_HOOKS
+
+namespace {
+
+void on_malloc(const volatile void* block, std::size_t) {
+  add(static_cast<std::int64_t>(__sanitizer_get_allocated_size(block)));
+}
+
+void on_free(const volatile void* block) {
+  add(-static_cast<std::int64_t>(__sanitizer_get_allocated_size(block)));
+}
+
+[[maybe_unused]] const int hooks_installed =
+    __sanitizer_install_malloc_and_free_hooks(on_malloc, on_free);
+
+}  // namespace
+
+void* counted_malloc(std::size_t bytes) {
+  return std::malloc(bytes);
+}
+
+void* counted_realloc(void* block, std::size_t bytes) {
+  return std::realloc(block, bytes);
+}
+
+void counted_free(void* block) noexcept {
+  std::free(block);
+}
+
+}  // namespace gorodis::memory
+
+#else
 
 void* counted_malloc(std::size_t bytes) {
   return allocate(bytes);
@@ -172,3 +210,5 @@ void operator delete(void* block, std::align_val_t, const std::nothrow_t&) noexc
 void operator delete[](void* block, std::align_val_t, const std::nothrow_t&) noexcept {
   gorodis::memory::counted_free(block);
 }
+
+#endif  // GORODIS_MEMORY_HOOKS

@@ -29,7 +29,34 @@
 #include <cstddef>
 #include <cstdint>
 
+// Clang links its sanitizer runtimes statically, with their own operator new (GCC's are shared
+// libraries, which the replacement overrides like libstdc++'s).
+#if defined(__clang__) && defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define GORODIS_MEMORY_HOOKS 1
+#endif
+#if __has_feature(thread_sanitizer)
+#define GORODIS_MEMORY_HOOKS_MISS_NEW 1
+#endif
+#endif
+
 namespace gorodis::memory {
+
+// Clang's sanitizer runtimes own operator new (it cannot be replaced there): such builds count
+// through the sanitizer's malloc/free hooks instead, which see every
+// malloc, the small-object pool's blocks included (the figure is then a little higher).
+// ThreadSanitizer's runtime (LLVM 14) reports malloc but not operator new to the hooks: under it
+// used memory misses most allocations, and eviction cannot be checked (kCountsEverything).
+#ifdef GORODIS_MEMORY_HOOKS
+inline constexpr bool kCountsMallocHooks = true;
+#else
+inline constexpr bool kCountsMallocHooks = false;
+#endif
+#ifdef GORODIS_MEMORY_HOOKS_MISS_NEW
+inline constexpr bool kCountsEverything = false;
+#else
+inline constexpr bool kCountsEverything = true;
+#endif
 
 // Bytes currently allocated (the sum of the stripes, never below 0). Also raises the peak.
 std::size_t used();
