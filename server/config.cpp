@@ -116,6 +116,21 @@ std::string one_of_error() {
   return message;
 }
 
+// A parameter taking one of `Names` (case-insensitive), stored as its index in an atomic int.
+template <auto Member, const auto& Names>
+Param enumerated(std::string_view name, bool runtime) {
+  return {name, runtime, [](const Settings& s) { return std::string(Names[(s.*Member).load()]); },
+          [](Settings& s, std::string_view value, bool store) -> std::string {
+            for (std::size_t i = 0; i < std::size(Names); ++i) {
+              if (iequals(value, Names[i])) {
+                if (store) (s.*Member).store(static_cast<int>(i));
+                return {};
+              }
+            }
+            return one_of_error<Names>();
+          }};
+}
+
 // client-output-buffer-limit: "<class> <hard> <soft> <soft seconds>" repeated (Redis
 // updateClientOutputBufferLimit); all groups are checked before any is stored.
 std::string apply_output_buffer_limits(Settings& s, std::string_view value, bool store) {
@@ -229,35 +244,13 @@ const std::vector<Param>& params() {
          }
          return {};
        }},
-      {"loglevel", true,
-       [](const Settings& s) { return std::string(kLogLevels[s.loglevel.load()]); },
-       [](Settings& s, std::string_view value, bool store) -> std::string {
-         for (std::size_t i = 0; i < std::size(kLogLevels); ++i) {
-           if (iequals(value, kLogLevels[i])) {
-             if (store) s.loglevel.store(static_cast<int>(i));
-             return {};
-           }
-         }
-         return one_of_error<kLogLevels>();
-       }},
+      enumerated<&Settings::loglevel, kLogLevels>("loglevel", true),
       boolean<&Settings::protected_mode>("protected-mode", true),
       number<&Settings::slowlog_log_slower_than, -1, LLONG_MAX>("slowlog-log-slower-than", true),
       number<&Settings::slowlog_max_len, 0, LONG_MAX>("slowlog-max-len", true),
       number<&Settings::hz, 1, 500>("hz", true),
       number<&Settings::maxmemory, 0, LLONG_MAX, true>("maxmemory", true),
-      {"maxmemory-policy", true,
-       [](const Settings& s) {
-         return std::string(kMaxmemoryPolicyNames[s.maxmemory_policy.load()]);
-       },
-       [](Settings& s, std::string_view value, bool store) -> std::string {
-         for (std::size_t i = 0; i < std::size(kMaxmemoryPolicyNames); ++i) {
-           if (iequals(value, kMaxmemoryPolicyNames[i])) {
-             if (store) s.maxmemory_policy.store(static_cast<int>(i));
-             return {};
-           }
-         }
-         return one_of_error<kMaxmemoryPolicyNames>();
-       }},
+      enumerated<&Settings::maxmemory_policy, kMaxmemoryPolicyNames>("maxmemory-policy", true),
       number<&Settings::maxmemory_samples, 1, 64>("maxmemory-samples", true),
       number<&Settings::maxmemory_eviction_tenacity, 0, 100>("maxmemory-eviction-tenacity", true),
       number<&Settings::lfu_log_factor, 0, INT_MAX>("lfu-log-factor", true),
