@@ -246,12 +246,20 @@ void Aof::key_added(const Db& db, std::string_view key) {
   if (next_ != nullptr) next_->key_added(db, key);
 }
 
+void Aof::log_deletion(const Db& db, std::string_view key) {
+  if (!logging()) return;
+  const std::string_view argv[] = {"DEL", key};
+  log_command(db.id(), argv);
+}
+
 void Aof::key_expired(const Db& db, std::string_view key) {
-  if (logging()) {
-    const std::string_view argv[] = {"DEL", key};
-    log_command(db.id(), argv);
-  }
+  log_deletion(db, key);
   if (next_ != nullptr) next_->key_expired(db, key);
+}
+
+void Aof::key_evicted(const Db& db, std::string_view key) {
+  log_deletion(db, key);
+  if (next_ != nullptr) next_->key_evicted(db, key);
 }
 
 std::uint64_t Aof::append_locked(int db, std::string_view resp) {

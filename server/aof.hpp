@@ -85,11 +85,16 @@ class Aof final : public KeyEventSink {
   std::uint64_t base_size() const { return base_size_.load(); }
   bool enabled_setting() const;
 
-  // KeyEventSink: a key deleted by expiry is logged as DEL (Redis propagateDeletion).
+  // KeyEventSink: a key deleted by expiry or eviction is logged as DEL (Redis
+  // propagateDeletion).
   void key_added(const Db& db, std::string_view key) override;
   void key_expired(const Db& db, std::string_view key) override;
+  void key_evicted(const Db& db, std::string_view key) override;
 
  private:
+  // Logs DEL for a key the server deleted by itself (expiry, eviction).
+  void log_deletion(const Db& db, std::string_view key);
+
   struct Manifest {
     std::vector<AofFileInfo> files;  // base first (if any), then incr files in order
     std::string render() const;

@@ -106,9 +106,6 @@ Param text(std::string_view name, bool runtime) {
 }
 
 constexpr std::string_view kLogLevels[] = {"debug", "verbose", "notice", "warning"};
-constexpr std::string_view kPolicies[] = {"volatile-lru",   "volatile-lfu", "volatile-random",
-                                          "volatile-ttl",   "allkeys-lru",  "allkeys-lfu",
-                                          "allkeys-random", "noeviction"};
 
 // In Redis's order (its error message lists them so).
 constexpr std::string_view kFsyncPolicies[] = {"everysec", "always", "no"};
@@ -272,16 +269,11 @@ const std::vector<Param>& params() {
       number<&Settings::slowlog_max_len, 0, LONG_MAX>("slowlog-max-len", true),
       number<&Settings::hz, 1, 500>("hz", true),
       number<&Settings::maxmemory, 0, LLONG_MAX, true>("maxmemory", true),
-      {"maxmemory-policy", true, [](const Settings& s) { return s.maxmemory_policy.get(); },
-       [](Settings& s, std::string_view value, bool store) -> std::string {
-         for (std::string_view policy : kPolicies) {
-           if (iequals(value, policy)) {
-             if (store) s.maxmemory_policy.set(std::string(policy));
-             return {};
-           }
-         }
-         return one_of_error<kPolicies>();
-       }},
+      choice<&Settings::maxmemory_policy, kMaxmemoryPolicyNames>("maxmemory-policy"),
+      number<&Settings::maxmemory_samples, 1, 64>("maxmemory-samples", true),
+      number<&Settings::maxmemory_eviction_tenacity, 0, 100>("maxmemory-eviction-tenacity", true),
+      number<&Settings::lfu_log_factor, 0, INT_MAX>("lfu-log-factor", true),
+      number<&Settings::lfu_decay_time, 0, INT_MAX>("lfu-decay-time", true),
       {"save", true, [](const Settings& s) { return s.save.get(); },
        [](Settings& s, std::string_view value, bool store) -> std::string {
          auto rules = parse_save_rules(value);

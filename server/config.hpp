@@ -63,6 +63,21 @@ struct OutputBufferLimit {
 };
 enum ClientClass { kClientNormal = 0, kClientReplica = 1, kClientPubsub = 2 };
 
+// maxmemory-policy values, in the order CONFIG SET's error message lists them.
+enum MaxmemoryPolicy {
+  kVolatileLru,
+  kVolatileLfu,
+  kVolatileRandom,
+  kVolatileTtl,
+  kAllkeysLru,
+  kAllkeysLfu,
+  kAllkeysRandom,
+  kNoEviction,
+};
+inline constexpr std::string_view kMaxmemoryPolicyNames[] = {
+    "volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl",
+    "allkeys-lru",  "allkeys-lfu",  "allkeys-random",  "noeviction"};
+
 class Settings {
  public:
   // Immutable once the server runs.
@@ -87,7 +102,11 @@ class Settings {
   std::atomic<long long> slowlog_max_len{128};
   std::atomic<long long> hz{10};
   std::atomic<long long> maxmemory{0};
-  Guarded<std::string> maxmemory_policy{"noeviction"};
+  std::atomic<int> maxmemory_policy{kNoEviction};  // a MaxmemoryPolicy
+  std::atomic<long long> maxmemory_samples{5};
+  std::atomic<long long> maxmemory_eviction_tenacity{10};
+  std::atomic<long long> lfu_log_factor{10};
+  std::atomic<long long> lfu_decay_time{1};  // minutes per counter decrement; 0: no decay
   // Save rules, "<seconds> <changes> ..." (parse_save_rules); Redis's default when started
   // without a config file.
   Guarded<std::string> save{"3600 1 300 100 60 10000"};

@@ -206,6 +206,11 @@ void Db::remove_expired(std::string_view key) {
   if (events_ != nullptr) events_->key_expired(*this, key);
 }
 
+void Db::remove_evicted(std::string_view key) {
+  remove(key);
+  if (events_ != nullptr) events_->key_evicted(*this, key);
+}
+
 void Db::unindex_volatile(Shard& shard, Entry& entry) {
   Entry* last = shard.volatile_keys.back();
   shard.volatile_keys[entry.volatile_slot] = last;

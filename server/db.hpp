@@ -162,13 +162,14 @@ struct Shard {
 
 class Db;
 
-// Receives the keyspace events a Db raises itself: a key created (Redis dbAdd's "new") and a key
-// deleted because its TTL passed (lazily or by active expiry: "expired"). Called with the key's
-// shard locked; must not take shard locks.
+// Receives the keyspace events a Db raises itself: a key created (Redis dbAdd's "new"), a key
+// deleted because its TTL passed (lazily or by active expiry: "expired") and a key deleted by
+// maxmemory eviction ("evicted"). Called with the key's shard locked; must not take shard locks.
 class KeyEventSink {
  public:
   virtual void key_added(const Db& db, std::string_view key) = 0;
   virtual void key_expired(const Db& db, std::string_view key) = 0;
+  virtual void key_evicted(const Db& db, std::string_view key) = 0;
 
  protected:
   ~KeyEventSink() = default;
@@ -204,6 +205,9 @@ class Db {
   // Deletes a key whose TTL has passed: counts it (INFO expired_keys) and raises "expired".
   // `key` must not point into the entry.
   void remove_expired(std::string_view key);
+  // Deletes a key chosen by maxmemory eviction (evict.hpp) and raises "evicted". `key` must not
+  // point into the entry.
+  void remove_evicted(std::string_view key);
   void set_event_sink(KeyEventSink* sink) { events_ = sink; }
   void set_expire(Entry& entry, std::int64_t when_ms);
   // Returns whether the key had a TTL.

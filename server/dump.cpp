@@ -9,6 +9,7 @@
 
 #include "commands.hpp"
 #include "crc64.hpp"
+#include "evict.hpp"
 #include "lzf.hpp"
 #include "pubsub.hpp"
 #include "rdb.hpp"
@@ -137,7 +138,7 @@ void restore_command(CommandContext& ctx) {
     ctx.log_as_command(std::move(logged));
   }
   notify_keyspace_event(ctx, kNotifyGeneric, "restore", key);
-  if (ctx.server.config().lfu_policy) {
+  if (lfu_policy(ctx.server)) {
     if (frequency >= 0) entry.value.lfu_counter = static_cast<std::uint8_t>(frequency);
   } else if (idle_seconds >= 0) {
     entry.value.access_time_ms = ctx.now_ms - idle_seconds * 1000;

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <new>
 
+#include "memory.hpp"
 #include "util.hpp"
 
 namespace gorodis {
@@ -158,7 +159,7 @@ std::string encode_entry(std::optional<long long> value, std::string_view text) 
 }
 
 unsigned char* allocate(std::size_t bytes) {
-  auto* data = static_cast<unsigned char*>(std::malloc(bytes));
+  auto* data = static_cast<unsigned char*>(memory::counted_malloc(bytes));
   if (data == nullptr) throw std::bad_alloc();
   return data;
 }
@@ -231,7 +232,7 @@ Listpack& Listpack::operator=(Listpack&& other) noexcept {
 }
 
 Listpack::~Listpack() {
-  std::free(data_);
+  memory::counted_free(data_);
 }
 
 std::size_t Listpack::bytes() const {
@@ -363,7 +364,7 @@ Listpack::Position Listpack::erase(Position position, std::size_t count) {
 }
 
 void Listpack::reallocate(std::size_t total) {
-  auto* resized = static_cast<unsigned char*>(std::realloc(data_, total));
+  auto* resized = static_cast<unsigned char*>(memory::counted_realloc(data_, total));
   if (resized == nullptr) throw std::bad_alloc();
   data_ = resized;
 }

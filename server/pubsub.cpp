@@ -90,6 +90,10 @@ void PubSub::key_expired(const Db& db, std::string_view key) {
   notify_keyspace_event(server_, kNotifyExpired, "expired", key, db.id());
 }
 
+void PubSub::key_evicted(const Db& db, std::string_view key) {
+  notify_keyspace_event(server_, kNotifyEvicted, "evicted", key, db.id());
+}
+
 // ---- Outbox ---------------------------------------------------------------------------------
 
 bool Outbox::append(std::string_view bytes, const Limit& limit, std::int64_t now_ms) {

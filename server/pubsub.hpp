@@ -222,6 +222,7 @@ class PubSub final : public KeyEventSink {
   // KeyEventSink: the Db's own events ("new", "expired").
   void key_added(const Db& db, std::string_view key) override;
   void key_expired(const Db& db, std::string_view key) override;
+  void key_evicted(const Db& db, std::string_view key) override;
 
  private:
   struct Hash {

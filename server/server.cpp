@@ -15,6 +15,7 @@
 #include "blocking.hpp"
 #include "commands.hpp"
 #include "config.hpp"
+#include "evict.hpp"
 #include "pubsub.hpp"
 #include "slowlog.hpp"
 #include "util.hpp"
@@ -37,7 +38,8 @@ Server::Server(ServerConfig config, UnixMicrosClock clock, std::unique_ptr<Setti
       start_time_us_(clock_()),
       last_save_s_(start_time_us_ / 1000000),
       pubsub_(std::make_unique<PubSub>(*this)),
-      aof_(std::make_unique<Aof>(*this, pubsub_.get())) {
+      aof_(std::make_unique<Aof>(*this, pubsub_.get())),
+      evictor_(std::make_unique<Evictor>(*this)) {
   dbs_.reserve(static_cast<std::size_t>(config_.databases));
   for (int i = 0; i < config_.databases; ++i) {
     dbs_.push_back(std::make_unique<Db>(i, config_.shard_bits));
@@ -141,6 +143,8 @@ void Server::execute(ClientState& client, std::span<const std::string_view> argv
     refusal = pubsub_mode_error(command->full_name);
   } else if (client.multi.active && (command->flags & kNoMulti)) {
     refusal = "ERR Command not allowed inside a transaction";
+  } else if (out_of_memory(*this, client, *command)) {
+    refusal = errors::kOom;
   }
   if (!refusal.empty()) {
     reply_refused(client, command, refusal, reply);
@@ -245,7 +249,7 @@ void reply_invalid_expire(CommandContext& ctx) {
 Entry* lookup_key(CommandContext& ctx, std::string_view key, Lookup mode) {
   Entry* entry = ctx.db().lookup(key, ctx.now_ms);
   const bool touch = mode == Lookup::kWrite || mode == Lookup::kRead;
-  if (entry != nullptr && touch) entry->value.access_time_ms = ctx.now_ms;
+  if (entry != nullptr && touch) record_access(ctx, *entry);
   if (mode != Lookup::kWrite) {
     ctx.server.stats().add(entry != nullptr ? Counter::kKeyspaceHits : Counter::kKeyspaceMisses);
     if (entry == nullptr && mode != Lookup::kInspect) notify_key_miss(ctx, key);

@@ -44,6 +44,7 @@
 namespace gorodis {
 
 struct BlockedClient;  // blocking.hpp
+class Evictor;        // evict.hpp
 class PubSub;
 struct PubSubClient;
 class Aof;
@@ -51,7 +52,6 @@ class Aof;
 struct ServerConfig {
   int databases = 16;
   unsigned shard_bits = 4;      // 16 shards per database
-  bool lfu_policy = false;      // maxmemory-policy is an LFU one (OBJECT FREQ vs OBJECT IDLETIME)
   bool rdb_compression = true;  // LZF-compress long strings in DUMP payloads (rdbcompression)
 };
 
@@ -198,6 +198,7 @@ class Server {
   PauseState& pause() { return pause_; }
   PubSub& pubsub() { return *pubsub_; }
   Aof& aof() { return *aof_; }
+  Evictor& evictor() { return *evictor_; }
   std::int64_t start_time_us() const { return start_time_us_; }
   // Unix time of the last successful save (LASTSAVE); the start time before any.
   std::atomic<std::int64_t>& last_save_s() { return last_save_s_; }
@@ -231,6 +232,7 @@ class Server {
   std::atomic<std::int64_t> last_bgsave_try_s_{0};
   std::unique_ptr<PubSub> pubsub_;
   std::unique_ptr<Aof> aof_;  // sees key events first, then hands them to pubsub_
+  std::unique_ptr<Evictor> evictor_;
 };
 
 // What a handler sees.
@@ -284,6 +286,7 @@ inline constexpr std::string_view kBitOffset = "ERR bit offset is not an integer
 inline constexpr std::string_view kBadClientName =
     "ERR Client names cannot contain spaces, newlines or special characters.";
 inline constexpr std::string_view kNoAuth = "NOAUTH Authentication required.";
+inline constexpr std::string_view kOom = "OOM command not allowed when used memory > 'maxmemory'.";
 inline constexpr std::string_view kWrongPass =
     "WRONGPASS invalid username-password pair or user is disabled.";
 }  // namespace errors

@@ -5,7 +5,8 @@
 // INFO prints Redis 7.0's section and field names. Counters come from ServerStats (atomics
 // bumped by Server::execute and the connection layer) and from the shards (key counts, expired
 // keys), read under each shard's lock one shard at a time, so INFO never stops the server.
-// Memory figures are glibc malloc's (mallinfo2) and the kernel's RSS.
+// Memory figures: used memory is memory.hpp's count of allocated bytes (Redis zmalloc's), RSS
+// the kernel's, allocator_allocated glibc's mallinfo2.
 #include <malloc.h>
 #include <sys/resource.h>
 #include <sys/utsname.h>
@@ -22,9 +23,11 @@
 #include "blocking.hpp"
 #include "commands.hpp"
 #include "config.hpp"
+#include "evict.hpp"
 #include "goro/runtime.hpp"
 #include "goro/time.hpp"
 #include "log.hpp"
+#include "memory.hpp"
 #include "pubsub.hpp"
 #include "rdb.hpp"
 #include "server.hpp"
@@ -68,16 +71,6 @@ class OpsSampler {
 };
 
 OpsSampler ops_sampler;
-std::atomic<std::size_t> used_memory_peak{0};
-
-std::size_t used_memory() {
-  struct mallinfo2 info = mallinfo2();
-  std::size_t used = info.uordblks + info.hblkhd;
-  std::size_t peak = used_memory_peak.load(std::memory_order_relaxed);
-  while (used > peak && !used_memory_peak.compare_exchange_weak(peak, used)) {
-  }
-  return used;
-}
 
 std::size_t resident_memory() {
   std::ifstream statm("/proc/self/statm");
@@ -211,9 +204,14 @@ void info_clients(InfoWriter& w, Server& server) {
 }
 
 void info_memory(InfoWriter& w, Server& server) {
-  const std::size_t used = used_memory();
+  const std::size_t used = memory::used();
   const std::size_t rss = resident_memory();
-  const std::size_t peak = used_memory_peak.load();
+  const std::size_t peak = memory::peak();
+  // glibc's own figure (walks its arenas: fine for INFO, too slow per command).
+  const struct mallinfo2 info = mallinfo2();
+  char peak_perc[32];
+  std::snprintf(peak_perc, sizeof peak_perc, "%.2f%%",
+                peak == 0 ? 0.0 : 100.0 * static_cast<double>(used) / static_cast<double>(peak));
   const long long maxmemory = server.settings().maxmemory.load();
   const std::size_t system = static_cast<std::size_t>(sysconf(_SC_PHYS_PAGES)) *
                              static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
@@ -227,13 +225,18 @@ void info_memory(InfoWriter& w, Server& server) {
   w.field("used_memory_rss_human", human_bytes(static_cast<double>(rss)));
   w.field("used_memory_peak", peak);
   w.field("used_memory_peak_human", human_bytes(static_cast<double>(peak)));
+  w.field("used_memory_peak_perc", std::string(peak_perc));
+  w.field("allocator_allocated", info.uordblks + info.hblkhd);
   w.field("total_system_memory", system);
   w.field("total_system_memory_human", human_bytes(static_cast<double>(system)));
   w.field("maxmemory", maxmemory);
   w.field("maxmemory_human", human_bytes(static_cast<double>(maxmemory)));
-  w.field("maxmemory_policy", server.settings().maxmemory_policy.get());
+  w.field("maxmemory_policy", kMaxmemoryPolicyNames[server.settings().maxmemory_policy.load()]);
   w.field("mem_fragmentation_ratio", std::string(ratio));
+  w.field("mem_fragmentation_bytes", static_cast<long long>(rss) - static_cast<long long>(used));
+  w.field("mem_not_counted_for_evict", 0);
   w.field("mem_allocator", "libc");
+  w.field("lazyfree_pending_objects", 0);
 }
 
 void info_persistence(InfoWriter& w, Server& server) {
@@ -275,7 +278,7 @@ void info_stats(InfoWriter& w, Server& server) {
   w.field("total_net_output_bytes", stats.total(Counter::kNetOutputBytes));
   w.field("rejected_connections", stats.rejected_connections.load());
   w.field("expired_keys", expired);
-  w.field("evicted_keys", 0);
+  w.field("evicted_keys", stats.total(Counter::kEvictedKeys));
   w.field("keyspace_hits", stats.total(Counter::kKeyspaceHits));
   w.field("keyspace_misses", stats.total(Counter::kKeyspaceMisses));
   w.field("pubsub_channels", server.pubsub().channel_count(PubSub::Kind::kChannel));
@@ -418,7 +421,7 @@ void config_set_command(CommandContext& ctx) {
 
 void config_resetstat_command(CommandContext& ctx) {
   ctx.server.stats().reset();
-  used_memory_peak.store(0);
+  memory::reset_peak();
   ctx.reply.ok();
 }
 
@@ -653,6 +656,10 @@ void start_server_cron(Server& server) {
           ops_sampler.sample(server.stats().total_calls(), server.now_us() / 1000);
           save_by_rules(server);
           shutdown_on_signal(server);
+          // Keeps used_memory_peak current between INFO calls, and goes on with an eviction
+          // that a command's time budget cut short (Redis's eviction time proc).
+          memory::used();
+          server.evictor().perform();
         }
       }
     });

@@ -9,6 +9,7 @@
 #include <climits>
 
 #include "commands.hpp"
+#include "evict.hpp"
 #include "pubsub.hpp"
 #include "server.hpp"
 #include "util.hpp"
@@ -249,7 +250,7 @@ void object_refcount_command(CommandContext& ctx) {
 void object_idletime_command(CommandContext& ctx) {
   Entry* entry = introspected_key(ctx);
   if (entry == nullptr) return;
-  if (ctx.server.config().lfu_policy) {
+  if (lfu_policy(ctx.server)) {
     ctx.reply.error(
         "ERR An LRU maxmemory policy is not selected, access time not tracked. Please note "
         "that when switching between policies at runtime LRU and LFU data will take some time "
@@ -262,14 +263,15 @@ void object_idletime_command(CommandContext& ctx) {
 void object_freq_command(CommandContext& ctx) {
   Entry* entry = introspected_key(ctx);
   if (entry == nullptr) return;
-  if (!ctx.server.config().lfu_policy) {
+  if (!lfu_policy(ctx.server)) {
     ctx.reply.error(
         "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please "
         "note that when switching between policies at runtime LRU and LFU data will take some "
         "time to adjust.");
     return;
   }
-  ctx.reply.integer(entry->value.lfu_counter);
+  ctx.reply.integer(lfu::decayed(entry->value, ctx.now_ms,
+                                 ctx.server.settings().lfu_decay_time.load()));
 }
 
 void object_help_command(CommandContext& ctx) {

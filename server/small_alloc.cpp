@@ -1,10 +1,13 @@
 // small_alloc.cpp — see small_alloc.hpp for the size classes and the per-thread caches.
 #include "small_alloc.hpp"
 
-#include <memory>
+#include <cstdint>
+#include <cstdlib>
 #include <mutex>
 #include <new>
 #include <vector>
+
+#include "memory.hpp"
 
 namespace gorodis::small_alloc {
 
@@ -38,10 +41,12 @@ struct ThreadCache {
 
 thread_local ThreadCache cache;
 
-// Every block ever allocated; never freed (see the header).
+// Every block ever allocated; never freed (see the header). Blocks come straight from malloc:
+// used memory (memory.hpp) counts the pool's live objects instead, so that freeing them lowers
+// it.
 std::mutex registry_mutex;
-std::vector<std::unique_ptr<char[]>>& registry() {
-  static auto* blocks = new std::vector<std::unique_ptr<char[]>>();
+std::vector<char*>& registry() {
+  static auto* blocks = new std::vector<char*>();
   return *blocks;
 }
 
@@ -52,11 +57,12 @@ std::size_t class_of(std::size_t bytes) {
 char* carve(std::size_t bytes) {
   if (static_cast<std::size_t>(cache.end - cache.next) < bytes) {
     // The rest of the old block (under kMaxPooledSize bytes) stays unused.
-    std::unique_ptr<char[]> block(new char[kBlockBytes]);
-    cache.next = block.get();
-    cache.end = block.get() + kBlockBytes;
+    auto* block = static_cast<char*>(std::malloc(kBlockBytes));
+    if (block == nullptr) throw std::bad_alloc();
+    cache.next = block;
+    cache.end = block + kBlockBytes;
     std::lock_guard lock(registry_mutex);
-    registry().push_back(std::move(block));
+    registry().push_back(block);
   }
   char* object = cache.next;
   cache.next += bytes;
@@ -75,6 +81,7 @@ std::size_t allocation_size(std::size_t bytes) {
 [[gnu::noinline]] void* allocate(std::size_t bytes) {
   if (!kPooled || bytes > kMaxPooledSize) return ::operator new(bytes);
   std::size_t size_class = class_of(bytes);
+  memory::add(static_cast<std::int64_t>((size_class + 1) * kGranule));
   if (FreeObject* object = cache.free[size_class]) {
     cache.free[size_class] = object->next;
     return object;
@@ -88,6 +95,7 @@ std::size_t allocation_size(std::size_t bytes) {
     return;
   }
   std::size_t size_class = class_of(bytes);
+  memory::add(-static_cast<std::int64_t>((size_class + 1) * kGranule));
   auto* object = static_cast<FreeObject*>(pointer);
   object->next = cache.free[size_class];
   cache.free[size_class] = object;

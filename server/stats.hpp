@@ -47,6 +47,7 @@ enum class Counter : std::size_t {
   kErrorReplies,
   kKeyspaceHits,
   kKeyspaceMisses,
+  kEvictedKeys,
   kCount,
 };
 
