@@ -3,11 +3,15 @@
 // Generated from redis-server 7.0.15's COMMAND INFO and COMMAND DOCS (arity, flags, key specs,
 // ACL categories, tips, group, since, summary, complexity), so that COMMAND answers like Redis.
 // Only explicit ACL categories are listed; the implicit ones are added when the table is built.
-// BZPOPMIN, BZPOPMAX and BZMPOP are absent until blocking commands exist.
 #include "command_table.hpp"
 #include "commands.hpp"
 
 namespace gorodis {
+
+// ZMPOP's and BZMPOP's.
+constexpr std::string_view kZmpopComplexity =
+    "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in "
+    "the sorted set, and M being the number of elements popped.";
 
 std::vector<CommandSpec> zset_command_specs() {
   return {
@@ -359,9 +363,53 @@ std::vector<CommandSpec> zset_command_specs() {
        .group = "sorted-set",
        .since = "7.0.0",
        .summary = "Remove and return members with scores in a sorted set",
-       .complexity =
-           "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of "
-           "elements in the sorted set, and M being the number of elements popped."},
+       .complexity = kZmpopComplexity},
+      {.name = "bzpopmin",
+       .handler = bzpopmin_command,
+       .arity = -3,
+       .flags = kWrite | kNoScript | kFast | kBlocking,
+       .acl_categories = kAclSortedset,
+       .key_specs = {{.flags = KeySpec::kRW | KeySpec::kAccess | KeySpec::kDelete,
+                      .begin_index = 1,
+                      .last_key = -2,
+                      .key_step = 1,
+                      .limit = 0}},
+       .group = "sorted-set",
+       .since = "5.0.0",
+       .summary = "Remove and return the member with the lowest score from one or more sorted "
+                  "sets, or block until one is available",
+       .complexity = "O(log(N)) with N being the number of elements in the sorted set."},
+      {.name = "bzpopmax",
+       .handler = bzpopmax_command,
+       .arity = -3,
+       .flags = kWrite | kNoScript | kFast | kBlocking,
+       .acl_categories = kAclSortedset,
+       .key_specs = {{.flags = KeySpec::kRW | KeySpec::kAccess | KeySpec::kDelete,
+                      .begin_index = 1,
+                      .last_key = -2,
+                      .key_step = 1,
+                      .limit = 0}},
+       .group = "sorted-set",
+       .since = "5.0.0",
+       .summary = "Remove and return the member with the highest score from one or more sorted "
+                  "sets, or block until one is available",
+       .complexity = "O(log(N)) with N being the number of elements in the sorted set."},
+      {.name = "bzmpop",
+       .handler = bzmpop_command,
+       .arity = -5,
+       .flags = kWrite | kBlocking,
+       .acl_categories = kAclSortedset,
+       .key_specs = {{.flags = KeySpec::kRW | KeySpec::kAccess | KeySpec::kDelete,
+                      .begin_index = 2,
+                      .key_step = 1,
+                      .find = KeySpec::FindKeys::kKeynum,
+                      .keynum_index = 0,
+                      .first_key = 1}},
+       .group = "sorted-set",
+       .since = "7.0.0",
+       .summary =
+           "Remove and return members with scores in a sorted set or block until one is available",
+       .complexity = kZmpopComplexity},
       {.name = "zrandmember",
        .handler = zrandmember_command,
        .arity = -2,
