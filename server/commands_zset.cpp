@@ -7,11 +7,32 @@
 #include "commands.hpp"
 
 namespace gorodis {
+namespace {
 
 // ZMPOP's and BZMPOP's.
 constexpr std::string_view kZmpopComplexity =
     "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in "
     "the sorted set, and M being the number of elements popped.";
+
+// BZPOPMIN and BZPOPMAX differ only in name, handler and summary.
+CommandSpec bzpop_spec(std::string_view name, CommandHandler handler, std::string_view summary) {
+  return {.name = name,
+          .handler = handler,
+          .arity = -3,
+          .flags = kWrite | kNoScript | kFast | kBlocking,
+          .acl_categories = kAclSortedset,
+          .key_specs = {{.flags = KeySpec::kRW | KeySpec::kAccess | KeySpec::kDelete,
+                         .begin_index = 1,
+                         .last_key = -2,
+                         .key_step = 1,
+                         .limit = 0}},
+          .group = "sorted-set",
+          .since = "5.0.0",
+          .summary = summary,
+          .complexity = "O(log(N)) with N being the number of elements in the sorted set."};
+}
+
+}  // namespace
 
 std::vector<CommandSpec> zset_command_specs() {
   return {
@@ -364,36 +385,12 @@ std::vector<CommandSpec> zset_command_specs() {
        .since = "7.0.0",
        .summary = "Remove and return members with scores in a sorted set",
        .complexity = kZmpopComplexity},
-      {.name = "bzpopmin",
-       .handler = bzpopmin_command,
-       .arity = -3,
-       .flags = kWrite | kNoScript | kFast | kBlocking,
-       .acl_categories = kAclSortedset,
-       .key_specs = {{.flags = KeySpec::kRW | KeySpec::kAccess | KeySpec::kDelete,
-                      .begin_index = 1,
-                      .last_key = -2,
-                      .key_step = 1,
-                      .limit = 0}},
-       .group = "sorted-set",
-       .since = "5.0.0",
-       .summary = "Remove and return the member with the lowest score from one or more sorted "
-                  "sets, or block until one is available",
-       .complexity = "O(log(N)) with N being the number of elements in the sorted set."},
-      {.name = "bzpopmax",
-       .handler = bzpopmax_command,
-       .arity = -3,
-       .flags = kWrite | kNoScript | kFast | kBlocking,
-       .acl_categories = kAclSortedset,
-       .key_specs = {{.flags = KeySpec::kRW | KeySpec::kAccess | KeySpec::kDelete,
-                      .begin_index = 1,
-                      .last_key = -2,
-                      .key_step = 1,
-                      .limit = 0}},
-       .group = "sorted-set",
-       .since = "5.0.0",
-       .summary = "Remove and return the member with the highest score from one or more sorted "
-                  "sets, or block until one is available",
-       .complexity = "O(log(N)) with N being the number of elements in the sorted set."},
+      bzpop_spec("bzpopmin", bzpopmin_command,
+                 "Remove and return the member with the lowest score from one or more sorted sets, "
+                 "or block until one is available"),
+      bzpop_spec("bzpopmax", bzpopmax_command,
+                 "Remove and return the member with the highest score from one or more sorted "
+                 "sets, or block until one is available"),
       {.name = "bzmpop",
        .handler = bzmpop_command,
        .arity = -5,

@@ -6,28 +6,10 @@ by their peer, or by CLIENT KILL) without taking an element pushed afterwards.
 Usage: blocking_py_test.py <gorodis binary>; exit status 0 on success."""
 import socket
 import sys
-import threading
 
 import redis
 
-from gorodis_process import gorodis
-
-
-def blocked_ids(r, command):
-    """Clients blocked in `command` (CLIENT LIST flag b)."""
-    return [c["id"] for c in r.client_list() if c["cmd"] == command and "b" in c["flags"]]
-
-
-def wait_until_blocked(r, command, count=1):
-    while len(blocked_ids(r, command)) < count:
-        pass
-
-
-def in_thread(fn):
-    result = {}
-    thread = threading.Thread(target=lambda: result.setdefault("value", fn()))
-    thread.start()
-    return thread, result
+from gorodis_process import blocked_ids, gorodis, in_thread, wait_until_blocked
 
 
 def main():

@@ -9,28 +9,10 @@ creating the key. "Blocked" is observed through CLIENT LIST (flag b), never by s
 Usage: bzpop_py_test.py <gorodis binary>; exit status 0 on success."""
 import socket
 import sys
-import threading
 
 import redis
 
-from gorodis_process import gorodis
-
-
-def blocked_ids(r, command):
-    """Clients blocked in `command` (CLIENT LIST flag b), oldest connection first."""
-    return [c["id"] for c in r.client_list() if c["cmd"] == command and "b" in c["flags"]]
-
-
-def wait_until_blocked(r, command, count=1):
-    while len(blocked_ids(r, command)) < count:
-        pass
-
-
-def in_thread(fn):
-    result = {}
-    thread = threading.Thread(target=lambda: result.setdefault("value", fn()))
-    thread.start()
-    return thread, result
+from gorodis_process import blocked_ids, gorodis, in_thread, wait_until_blocked
 
 
 def read_exactly(sock, expected):
