@@ -14,6 +14,16 @@ constexpr std::string_view kZmpopComplexity =
     "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in "
     "the sorted set, and M being the number of elements popped.";
 
+// ZMPOP's and BZMPOP's keys: numkeys at `numkeys_index`, then the keys.
+KeySpec zmpop_keys(int numkeys_index) {
+  return {.flags = KeySpec::kRW | KeySpec::kAccess | KeySpec::kDelete,
+          .begin_index = numkeys_index,
+          .key_step = 1,
+          .find = KeySpec::FindKeys::kKeynum,
+          .keynum_index = 0,
+          .first_key = 1};
+}
+
 // BZPOPMIN and BZPOPMAX differ only in name, handler and summary.
 CommandSpec bzpop_spec(std::string_view name, CommandHandler handler, std::string_view summary) {
   return {.name = name,
@@ -375,12 +385,7 @@ std::vector<CommandSpec> zset_command_specs() {
        .arity = -4,
        .flags = kWrite,
        .acl_categories = kAclSortedset,
-       .key_specs = {{.flags = KeySpec::kRW | KeySpec::kAccess | KeySpec::kDelete,
-                      .begin_index = 1,
-                      .key_step = 1,
-                      .find = KeySpec::FindKeys::kKeynum,
-                      .keynum_index = 0,
-                      .first_key = 1}},
+       .key_specs = {zmpop_keys(1)},
        .group = "sorted-set",
        .since = "7.0.0",
        .summary = "Remove and return members with scores in a sorted set",
@@ -396,12 +401,7 @@ std::vector<CommandSpec> zset_command_specs() {
        .arity = -5,
        .flags = kWrite | kBlocking,
        .acl_categories = kAclSortedset,
-       .key_specs = {{.flags = KeySpec::kRW | KeySpec::kAccess | KeySpec::kDelete,
-                      .begin_index = 2,
-                      .key_step = 1,
-                      .find = KeySpec::FindKeys::kKeynum,
-                      .keynum_index = 0,
-                      .first_key = 1}},
+       .key_specs = {zmpop_keys(2)},
        .group = "sorted-set",
        .since = "7.0.0",
        .summary =

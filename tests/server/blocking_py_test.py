@@ -9,7 +9,8 @@ import sys
 
 import redis
 
-from gorodis_process import blocked_ids, gorodis, in_thread, wait_until_blocked
+from gorodis_process import (blocked_ids, close_while_blocked, gorodis, in_thread,
+                             unblocked_result, wait_until_blocked)
 
 
 def main():
@@ -45,31 +46,13 @@ def main():
 
         # CLIENT UNBLOCK from another connection, as a timeout and as an error.
         waiter = client()
-        thread, result = in_thread(lambda: waiter.brpop("u", timeout=0))
-        wait_until_blocked(r, "brpop")
-        assert r.client_unblock(blocked_ids(r, "brpop")[0]) is True
-        thread.join()
-        assert result["value"] is None, result
-        errors = []
-        def blmove_expecting_error():
-            try:
-                waiter.blmove("u", "d", timeout=0)
-            except redis.ResponseError as e:
-                errors.append(str(e))
-        thread, _ = in_thread(blmove_expecting_error)
-        wait_until_blocked(r, "blmove")
-        assert r.client_unblock(blocked_ids(r, "blmove")[0], error=True) is True
-        thread.join()
-        assert errors == ["UNBLOCKED client unblocked via CLIENT UNBLOCK"], errors
+        assert unblocked_result(r, "brpop", lambda: waiter.brpop("u", timeout=0)) is None
+        error = unblocked_result(r, "blmove", lambda: waiter.blmove("u", "d", timeout=0), True)
+        assert str(error) == "UNBLOCKED client unblocked via CLIENT UNBLOCK", error
         assert r.client_unblock(waiter.client_id()) is False
 
         # A blocked client whose peer closes the connection stops waiting.
-        raw = socket.create_connection(("127.0.0.1", port))
-        raw.sendall(b"BLPOP gone 0\r\n")
-        wait_until_blocked(r, "blpop")
-        raw.close()
-        while blocked_ids(r, "blpop"):
-            pass
+        close_while_blocked(r, b"BLPOP gone 0\r\n", "blpop")
         assert r.rpush("gone", "kept") == 1
         assert r.lrange("gone", 0, -1) == ["kept"]
 

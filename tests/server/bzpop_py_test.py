@@ -12,7 +12,8 @@ import sys
 
 import redis
 
-from gorodis_process import blocked_ids, gorodis, in_thread, wait_until_blocked
+from gorodis_process import (blocked_ids, close_while_blocked, gorodis, in_thread,
+                             unblocked_result, wait_until_blocked)
 
 
 def read_exactly(sock, expected):
@@ -126,36 +127,15 @@ def check_timeouts(r, client):
     assert result["value"] == ("late", "v", 1), result
 
 
-def check_unblock_and_close(r, client, port):
+def check_unblock_and_close(r, client):
     waiter = client()
-    thread, result = in_thread(lambda: waiter.bzpopmax("u", timeout=0))
-    wait_until_blocked(r, "bzpopmax")
-    assert r.client_unblock(blocked_ids(r, "bzpopmax")[0]) is True
-    thread.join()
-    assert result["value"] is None, result
-
-    errors = []
-
-    def bzmpop_expecting_error():
-        try:
-            waiter.bzmpop(0, 1, ["u"], min=True)
-        except redis.ResponseError as e:
-            errors.append(str(e))
-
-    thread, _ = in_thread(bzmpop_expecting_error)
-    wait_until_blocked(r, "bzmpop")
-    assert r.client_unblock(blocked_ids(r, "bzmpop")[0], error=True) is True
-    thread.join()
-    assert errors == ["UNBLOCKED client unblocked via CLIENT UNBLOCK"], errors
+    assert unblocked_result(r, "bzpopmax", lambda: waiter.bzpopmax("u", timeout=0)) is None
+    error = unblocked_result(r, "bzmpop", lambda: waiter.bzmpop(0, 1, ["u"], min=True), True)
+    assert str(error) == "UNBLOCKED client unblocked via CLIENT UNBLOCK", error
     assert r.client_unblock(waiter.client_id()) is False
 
     # A waiter whose connection closes stops waiting and takes nothing added afterwards.
-    raw = socket.create_connection(("127.0.0.1", port))
-    raw.sendall(b"BZPOPMIN gone 0\r\n")
-    wait_until_blocked(r, "bzpopmin")
-    raw.close()
-    while blocked_ids(r, "bzpopmin"):
-        pass
+    close_while_blocked(r, b"BZPOPMIN gone 0\r\n", "bzpopmin")
     assert r.zadd("gone", {"kept": 1}) == 1
     assert r.zrange("gone", 0, -1) == ["kept"]
 
@@ -200,7 +180,7 @@ def main():
         check_types(r, client)
         check_bzmpop(r, client, port)
         check_timeouts(r, client)
-        check_unblock_and_close(r, client, port)
+        check_unblock_and_close(r, client)
         check_exec_and_store_commands(r, client)
         assert r.info("clients")["blocked_clients"] == 0
         print("redis-py blocking sorted-set pops: all checks passed")

@@ -4,7 +4,8 @@ Each such script is run by ctest as `python3 <script> <path to gorodis>`; `gorod
 starts the binary on a free loopback port with GOMAXPROCS=2, waits (at most 30 s) until it
 answers PING, yields a decode_responses redis-py client, and stops the server with SIGTERM
 (SIGKILL after 10 s) however the block ends. Socket timeouts bound every call. Helpers for the
-blocking-command tests: blocked_ids, wait_until_blocked, in_thread."""
+blocking-command tests: blocked_ids, wait_until_blocked, in_thread, unblocked_result,
+close_while_blocked."""
 import contextlib
 import os
 import signal
@@ -64,3 +65,32 @@ def in_thread(fn):
     thread = threading.Thread(target=lambda: result.setdefault("value", fn()))
     thread.start()
     return thread, result
+
+
+def unblocked_result(r, command, call, error=False):
+    """Runs call() (a `command` that blocks) in a thread, unblocks it with CLIENT UNBLOCK (ERROR
+    when `error`) from `r` and returns what call() returned, or the ResponseError it raised."""
+
+    def catching():
+        try:
+            return call()
+        except redis.ResponseError as e:
+            return e
+
+    thread, result = in_thread(catching)
+    wait_until_blocked(r, command)
+    assert r.client_unblock(blocked_ids(r, command)[0], error=error) is True
+    thread.join()
+    return result["value"]
+
+
+def close_while_blocked(r, raw_command, command):
+    """Sends raw_command (a `command` that blocks) on a new connection, closes it once blocked and
+    waits until the server no longer counts it blocked."""
+    port = r.connection_pool.connection_kwargs["port"]
+    raw = socket.create_connection(("127.0.0.1", port))
+    raw.sendall(raw_command)
+    wait_until_blocked(r, command)
+    raw.close()
+    while blocked_ids(r, command):
+        pass
