@@ -6,6 +6,10 @@
 // follows Redis's order exactly (options, then ranges, then the key's type), because clients see
 // which error comes first.
 //
+// The blocking pops (BZPOPMIN/BZPOPMAX/BZMPOP) are the non-blocking pops plus blocking.hpp: the
+// same key scan (first_zset), the same pop helper for the immediate reply and for the ServeFn
+// that answers a waiter, so both replies are the same bytes.
+//
 // Replies whose length is only known at the end (score/lex ranges with LIMIT) are written into a
 // side ReplyBuilder and appended after their header, instead of Redis's deferred length.
 #include "t_zset.hpp"
