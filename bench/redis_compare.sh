@@ -24,7 +24,7 @@ cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 
 trap cleanup EXIT
 
 start_servers() {
-  GOMAXPROCS=2 "$gorodis" --port "$gorodis_port" --loglevel warning >/dev/null &
+  GOMAXPROCS=2 "$gorodis" --port "$gorodis_port" --save "" --loglevel warning >/dev/null &
   pids+=($!)
   redis-server --port "$redis_port" --save "" --appendonly no --loglevel warning \
     --enable-debug-command yes >/dev/null &

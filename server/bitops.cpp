@@ -435,6 +435,7 @@ void bitfield_generic(CommandContext& ctx, bool read_only_command) {
     j += op.kind == FieldOp::Kind::kGet ? 2 : 3;
   }
   Entry* entry;
+  bool grown = false;
   if (!writes) {
     bool wrong_type;
     entry = lookup_string(ctx, ctx.argv[1], wrong_type, Lookup::kRead);
@@ -444,11 +445,14 @@ void bitfield_generic(CommandContext& ctx, bool read_only_command) {
       ctx.reply.error("ERR BITFIELD_RO only supports the GET subcommand");
       return;
     }
-    entry = string_for_bit_write(ctx, highest_bit);
+    entry = string_for_bit_write(ctx, highest_bit, &grown);
     if (entry == nullptr) return;
   }
   ctx.reply.array_header(ops.size());
-  bool changed = false;  // a SET/INCRBY stored a value (an overflow FAIL stores nothing)
+  // Whether a SET/INCRBY stored something that counts as a change: like Redis, a value stored
+  // over an equal one in a string that did not grow is none (no "setbit", WATCH intact), and
+  // an overflow FAIL stores nothing.
+  bool changed = false;
   for (const FieldOp& op : ops) {
     if (op.kind == FieldOp::Kind::kGet) {
       IntegerText scratch;
@@ -470,11 +474,14 @@ void bitfield_generic(CommandContext& ctx, bool read_only_command) {
       continue;
     }
     write_field(bytes, op.offset, op.bits, *stored);
-    changed = true;
-    ctx.reply.integer(increment ? field_as_integer(*stored, op.is_signed, op.bits) : old_value);
+    const long long new_value = field_as_integer(*stored, op.is_signed, op.bits);
+    changed = changed || grown || new_value != old_value;
+    ctx.reply.integer(increment ? new_value : old_value);
   }
-  if (writes) ctx.db().mark_modified(*entry);
-  if (changed) notify_keyspace_event(ctx, kNotifyString, "setbit", ctx.argv[1]);
+  if (changed) {
+    ctx.db().mark_modified(*entry);
+    notify_keyspace_event(ctx, kNotifyString, "setbit", ctx.argv[1]);
+  }
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 // blocking.cpp — see blocking.hpp for the states and the no-lost-wake-up argument.
 #include "blocking.hpp"
 
+#include "aof.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <memory>
@@ -76,6 +78,10 @@ void serve_key(Server& server, Db& db, const std::string& key) {
     CommandContext ctx{server, *blocked.client,  blocked.argv_views,
                        reply,  *blocked.command, now_ms};
     blocked.serve(ctx, key);
+    // Logged as the non-blocking form it was served as (the ServeFn's log_as).
+    if (server.aof().logging()) {
+      blocked.client->aof_offset = server.aof().log_block(logged_forms(ctx, db.id()));
+    }
     blocked.reply = reply.take();
     blocked.state.store(BlockedClient::kServed);
     // The owner cannot free `blocked` before it gets this shard's lock, still held here.

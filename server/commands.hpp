@@ -155,6 +155,7 @@ void slowlog_help_command(CommandContext& ctx);
 void lastsave_command(CommandContext& ctx);
 void save_command(CommandContext& ctx);
 void bgsave_command(CommandContext& ctx);
+void bgrewriteaof_command(CommandContext& ctx);
 void shutdown_command(CommandContext& ctx);
 void debug_command(CommandContext& ctx);
 

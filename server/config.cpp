@@ -110,6 +110,9 @@ constexpr std::string_view kPolicies[] = {"volatile-lru",   "volatile-lfu", "vol
                                           "volatile-ttl",   "allkeys-lru",  "allkeys-lfu",
                                           "allkeys-random", "noeviction"};
 
+// In Redis's order (its error message lists them so).
+constexpr std::string_view kFsyncPolicies[] = {"everysec", "always", "no"};
+
 template <const auto& Names>
 std::string one_of_error() {
   std::string message = "argument(s) must be one of the following: ";
@@ -117,6 +120,37 @@ std::string one_of_error() {
     message.append(name).append(name == std::end(Names)[-1] ? "" : ", ");
   }
   return message;
+}
+
+// A run-time parameter taking one of `Names` (case-insensitively), stored as its index.
+template <auto Member, const auto& Names>
+Param choice(std::string_view name) {
+  return {name, true, [](const Settings& s) { return std::string(Names[(s.*Member).load()]); },
+          [](Settings& s, std::string_view value, bool store) -> std::string {
+            for (std::size_t i = 0; i < std::size(Names); ++i) {
+              if (iequals(value, Names[i])) {
+                if (store) (s.*Member).store(static_cast<int>(i));
+                return {};
+              }
+            }
+            return one_of_error<Names>();
+          }};
+}
+
+// appendfilename / appenddirname (Redis isValidAOFfilename / isValidAOFdirname): a name
+// inside `dir`, never a path; fixed once the server runs.
+template <auto Member>
+Param aof_file_name(std::string_view name) {
+  return {name, false, [](const Settings& s) { return (s.*Member).get(); },
+          [](Settings& s, std::string_view value, bool store) -> std::string {
+            if (value.find('/') != std::string_view::npos) {
+              return Member == &Settings::appendfilename
+                         ? "appendfilename can't be a path, just a filename"
+                         : "appenddirname can't be a path, just a dirname";
+            }
+            if (store) (s.*Member).set(std::string(value));
+            return {};
+          }};
 }
 
 // client-output-buffer-limit: "<class> <hard> <soft> <soft seconds>" repeated (Redis
@@ -232,17 +266,7 @@ const std::vector<Param>& params() {
          }
          return {};
        }},
-      {"loglevel", true,
-       [](const Settings& s) { return std::string(kLogLevels[s.loglevel.load()]); },
-       [](Settings& s, std::string_view value, bool store) -> std::string {
-         for (std::size_t i = 0; i < std::size(kLogLevels); ++i) {
-           if (iequals(value, kLogLevels[i])) {
-             if (store) s.loglevel.store(static_cast<int>(i));
-             return {};
-           }
-         }
-         return one_of_error<kLogLevels>();
-       }},
+      choice<&Settings::loglevel, kLogLevels>("loglevel"),
       boolean<&Settings::protected_mode>("protected-mode", true),
       number<&Settings::slowlog_log_slower_than, -1, LLONG_MAX>("slowlog-log-slower-than", true),
       number<&Settings::slowlog_max_len, 0, LONG_MAX>("slowlog-max-len", true),
@@ -258,7 +282,20 @@ const std::vector<Param>& params() {
          }
          return one_of_error<kPolicies>();
        }},
-      text<&Settings::save>("save", true),
+      {"save", true, [](const Settings& s) { return s.save.get(); },
+       [](Settings& s, std::string_view value, bool store) -> std::string {
+         auto rules = parse_save_rules(value);
+         if (!rules) return "Invalid save parameters";
+         std::string normalized;  // as Redis shows them: single spaces
+         for (const SaveRule& rule : *rules) {
+           normalized.append(normalized.empty() ? "" : " ")
+               .append(std::to_string(rule.seconds))
+               .append(" ")
+               .append(std::to_string(rule.changes));
+         }
+         if (store) s.save.set(std::move(normalized));
+         return {};
+       }},
       {"dbfilename", true, [](const Settings& s) { return s.dbfilename.get(); },
        [](Settings& s, std::string_view value, bool store) -> std::string {
          // Redis isValidDBfilename: a file name inside `dir`, never a path.
@@ -268,14 +305,15 @@ const std::vector<Param>& params() {
          if (store) s.dbfilename.set(std::string(value));
          return {};
        }},
-      {"appendonly", true,
-       [](const Settings& s) { return std::string(s.appendonly.load() ? "yes" : "no"); },
-       [](Settings&, std::string_view value, bool) -> std::string {
-         auto parsed = parse_yes_no(value);
-         if (!parsed) return "argument must be 'yes' or 'no'";
-         if (*parsed) return "appendonly yes is not supported yet (no AOF in this version)";
-         return {};
-       }},
+      boolean<&Settings::appendonly>("appendonly", true),
+      choice<&Settings::appendfsync, kFsyncPolicies>("appendfsync"),
+      aof_file_name<&Settings::appendfilename>("appendfilename"),
+      aof_file_name<&Settings::appenddirname>("appenddirname"),
+      number<&Settings::auto_aof_rewrite_percentage, 0, INT_MAX>("auto-aof-rewrite-percentage",
+                                                                 true),
+      number<&Settings::auto_aof_rewrite_min_size, 0, LLONG_MAX, true>("auto-aof-rewrite-min-size",
+                                                                       true),
+      boolean<&Settings::aof_load_truncated>("aof-load-truncated", true),
       number<&Settings::tcp_keepalive, 0, INT_MAX>("tcp-keepalive", true),
       number<&Settings::hash_max_listpack_entries, 0, LLONG_MAX>("hash-max-listpack-entries", true),
       number<&Settings::hash_max_listpack_entries, 0, LLONG_MAX>("hash-max-ziplist-entries", true),
@@ -320,6 +358,24 @@ std::string quoted(std::string_view line) {
 }
 
 }  // namespace
+
+std::optional<std::vector<SaveRule>> parse_save_rules(std::string_view text) {
+  std::vector<long long> numbers;
+  while (!text.empty()) {
+    const std::size_t start = text.find_first_not_of(' ');
+    if (start == std::string_view::npos) break;
+    text.remove_prefix(start);
+    const std::size_t length = std::min(text.find(' '), text.size());
+    auto number = parse_int64(text.substr(0, length));
+    if (!number || *number < 0) return std::nullopt;
+    numbers.push_back(*number);
+    text.remove_prefix(length);
+  }
+  if (numbers.size() % 2 != 0) return std::nullopt;
+  std::vector<SaveRule> rules;
+  for (std::size_t i = 0; i < numbers.size(); i += 2) rules.push_back({numbers[i], numbers[i + 1]});
+  return rules;
+}
 
 bool Settings::password_matches(std::string_view password) const {
   // Like Redis's time_independent_strcmp: compare fixed-size buffers in full, then the lengths.

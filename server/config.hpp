@@ -15,6 +15,7 @@
 #include <array>
 #include <atomic>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -42,6 +43,16 @@ class Guarded {
   mutable std::mutex mutex_;
   T value_;
 };
+
+// One `save <seconds> <changes>` rule: BGSAVE when at least `changes` changes are unsaved and
+// the last save is more than `seconds` old.
+struct SaveRule {
+  long long seconds;
+  long long changes;
+};
+// Parses the `save` parameter: pairs of non-negative integers ("" = no rules); nullopt if
+// malformed (Redis: "Invalid save parameters").
+std::optional<std::vector<SaveRule>> parse_save_rules(std::string_view text);
 
 // One class of client-output-buffer-limit: a client is closed when its pending output exceeds
 // `hard` bytes, or `soft` bytes for more than `soft_seconds` (0: no such limit).
@@ -77,9 +88,19 @@ class Settings {
   std::atomic<long long> hz{10};
   std::atomic<long long> maxmemory{0};
   Guarded<std::string> maxmemory_policy{"noeviction"};
-  Guarded<std::string> save;  // accepted; automatic save rules come with issue 7
+  // Save rules, "<seconds> <changes> ..." (parse_save_rules); Redis's default when started
+  // without a config file.
+  Guarded<std::string> save{"3600 1 300 100 60 10000"};
   Guarded<std::string> dbfilename{"dump.rdb"};
   std::atomic<bool> appendonly{false};
+  // appendfsync: index into {"everysec", "always", "no"}.
+  enum FsyncPolicy { kFsyncEverysec = 0, kFsyncAlways = 1, kFsyncNo = 2 };
+  std::atomic<int> appendfsync{kFsyncEverysec};
+  Guarded<std::string> appendfilename{"appendonly.aof"};
+  Guarded<std::string> appenddirname{"appendonlydir"};
+  std::atomic<long long> auto_aof_rewrite_percentage{100};
+  std::atomic<long long> auto_aof_rewrite_min_size{64LL * 1024 * 1024};
+  std::atomic<bool> aof_load_truncated{true};
   std::atomic<long long> tcp_keepalive{300};
   // A hash stays a listpack while it has at most this many fields, each field and value at
   // most this many bytes (hash-max-listpack-*, alias hash-max-ziplist-*).

@@ -33,12 +33,10 @@
 //   under that lock. Every shard is thus saved exactly as it was at the mark, with no fork and
 //   no copy of the values; a writer pays for one shard's serialization at most once per save.
 //
-// * AOF / replication. Write commands get a sequence number from one global atomic counter
-//   while their shard locks are still held. Two commands that conflict share a shard, so their
-//   sequence numbers are ordered like their effects; the AOF writer appends commands in
-//   sequence order (a small reorder buffer), which replays to the same dataset.
-//   A transaction is handed over as one block at the end of exec_command (multi.cpp), while
-//   EXEC still holds all its shards.
+// * AOF (aof.cpp). A write command is appended to the log while its shard locks are still
+//   held, so two commands that conflict (they share a shard) are logged in the order of their
+//   effects; the append position serves as the sequence number. A transaction is appended as
+//   one block at the end of exec_command (multi.cpp), while EXEC still holds all its shards.
 //
 // Expiry: a TTL is stored in the entry itself, and each shard keeps a dense vector of its
 // entries that have one (swap-remove keeps it O(1)); active expiry samples it uniformly.
@@ -234,11 +232,24 @@ bool Db::remove_expire(Entry& entry) {
   return true;
 }
 
+void Db::count_changes(Shard& shard, std::uint64_t count) {
+  // Only the shard's lock holder writes: a load and a store, no read-modify-write.
+  shard.changes.store(shard.changes.load(std::memory_order_relaxed) + count,
+                      std::memory_order_relaxed);
+}
+
+std::uint64_t Db::changes() const {
+  std::uint64_t total = 0;
+  for (const auto& shard : shards_) total += shard->changes.load(std::memory_order_relaxed);
+  return total;
+}
+
 void Db::mark_modified(const Entry& entry) {
   touch(*shards_[shard_index(entry.hash)], entry.key, false);
 }
 
 void Db::touch(Shard& shard, std::string_view key, bool removed) {
+  count_changes(shard, 1);
   if (shard.watchers.empty()) return;
   auto it = shard.watchers.find(key);
   if (it == shard.watchers.end()) return;
@@ -282,6 +293,7 @@ std::size_t Db::clear_shard(std::size_t index) {
   Shard& shard = *shards_[index];
   if (!shard.watchers.empty()) touch_all(shard, nullptr, 0);
   std::size_t removed = shard.keys.size();
+  count_changes(shard, removed);
   shard.keys.clear();
   shard.volatile_keys.clear();
   return removed;
@@ -376,6 +388,14 @@ void ShardLocks::lock() {
 void ShardLocks::unlock() {
   while (!held_.empty()) held_.pop_back();
   wanted_.clear();
+}
+
+std::uint64_t ShardLocks::changes() const {
+  std::uint64_t sum = 0;
+  for (const Slot& slot : wanted_) {
+    sum += slot.db->shard(slot.shard).changes.load(std::memory_order_relaxed);
+  }
+  return sum;
 }
 
 }  // namespace gorodis

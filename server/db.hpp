@@ -151,6 +151,10 @@ struct Shard {
   WatchRegistry watchers;
   // Keys deleted because their TTL passed, lazily or by active expiry (INFO expired_keys).
   std::uint64_t expired = 0;
+  // Changes to this shard's keys (Redis's server.dirty, split by shard): bumped under the shard
+  // lock by every add, remove, TTL change and mark_modified; read without it (save rules,
+  // INFO rdb_changes_since_last_save), hence atomic.
+  std::atomic<std::uint64_t> changes{0};
   std::mt19937_64 rng{0x9e3779b97f4a7c15ULL};
   // Clients blocked on keys of this shard (BLPOP & co.), oldest first; see blocking.hpp.
   std::map<std::string, std::deque<BlockedClient*>, std::less<>> blocked;
@@ -228,6 +232,9 @@ class Db {
 
   // Keys with blocked clients that a write created (blocking.hpp): add() and set() record them
   // under the shard lock, serve_ready_keys() takes them once the writer's locks are released.
+  // Changes made to this database's keys so far (monotonic; see Shard::changes).
+  std::uint64_t changes() const;
+
   void note_ready(std::string_view key);
   bool has_ready() const { return has_ready_.load(std::memory_order_acquire); }
   std::vector<std::string> take_ready();
@@ -236,6 +243,8 @@ class Db {
   void unindex_volatile(Shard& shard, Entry& entry);
   // Inserts a new entry for an absent key, with room for an inline value.
   Entry& insert(std::string_view key, std::size_t value_room);
+  // Adds `count` to the shard's change counter (REQUIRES: the shard's lock).
+  static void count_changes(Shard& shard, std::uint64_t count);
   // Records `key` as ready when clients wait on it.
   void signal_if_blocked(Shard& shard, std::string_view key);
   // Marks the watchers of `key` dirty after a change; `removed` says the key is gone now.
@@ -281,6 +290,8 @@ class ShardLocks {
   void add_all(Db& db);
   void lock();
   void unlock();
+  // The sum of the modification counters of the shards added (held, or held by the caller).
+  std::uint64_t changes() const;
 
  private:
   struct Slot {

@@ -9,9 +9,9 @@
 
 #include "commands.hpp"
 #include "crc64.hpp"
-#include "rdb.hpp"
 #include "lzf.hpp"
 #include "pubsub.hpp"
+#include "rdb.hpp"
 #include "server.hpp"
 #include "util.hpp"
 
@@ -123,11 +123,19 @@ void restore_command(CommandContext& ctx) {
   if (when != 0 && !absolute_ttl) when += ctx.now_ms;
   if (when != 0 && when <= ctx.now_ms) {
     if (replaced) notify_keyspace_event(ctx, kNotifyGeneric, "del", key);
+    ctx.log_as_command({"DEL", std::string(key)});
     ctx.reply.ok();
     return;
   }
   Entry& entry = db.add(std::string(key), std::move(*loaded.value), ctx.now_ms);
   if (when != 0) db.set_expire(entry, when);
+  if (when != 0 && !absolute_ttl) {
+    // Logged with the TTL as the absolute instant (Redis appends ABSTTL).
+    std::vector<std::string> logged(ctx.argv.begin(), ctx.argv.end());
+    logged[2] = std::to_string(when);
+    logged.emplace_back("ABSTTL");
+    ctx.log_as_command(std::move(logged));
+  }
   notify_keyspace_event(ctx, kNotifyGeneric, "restore", key);
   if (ctx.server.config().lfu_policy) {
     if (frequency >= 0) entry.value.lfu_counter = static_cast<std::uint8_t>(frequency);

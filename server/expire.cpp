@@ -89,12 +89,16 @@ void expire_generic(CommandContext& ctx, std::int64_t base_ms, bool seconds) {
     ctx.reply.integer(0);
     return;
   }
+  // Logged as the absolute instant (Redis: PEXPIREAT), or as the deletion it caused.
+  const std::string key(ctx.argv[1]);
   if (when <= ctx.now_ms) {
-    ctx.db().remove(ctx.argv[1]);
-    notify_keyspace_event(ctx, kNotifyGeneric, "del", ctx.argv[1]);
+    ctx.db().remove(key);
+    notify_keyspace_event(ctx, kNotifyGeneric, "del", key);
+    ctx.log_as_command({"DEL", key});
   } else {
     ctx.db().set_expire(*entry, when);
-    notify_keyspace_event(ctx, kNotifyGeneric, "expire", ctx.argv[1]);
+    notify_keyspace_event(ctx, kNotifyGeneric, "expire", key);
+    ctx.log_as_command({"PEXPIREAT", key, std::to_string(when)});
   }
   ctx.reply.integer(1);
 }

@@ -40,6 +40,7 @@
 #include <random>
 
 #include "commands.hpp"
+#include "pubsub.hpp"
 #include "server.hpp"
 #include "util.hpp"
 
@@ -465,8 +466,9 @@ long long sparse_max_bytes(CommandContext& ctx) {
 
 // Looks up `key` for an HLL command: nullptr when missing (`failed` false) or after replying
 // with an error (`failed` true) when it is not a valid HLL string.
-Entry* lookup_hll(CommandContext& ctx, std::string_view key, bool& failed) {
-  Entry* entry = lookup_string(ctx, key, failed);
+Entry* lookup_hll(CommandContext& ctx, std::string_view key, bool& failed,
+                  Lookup mode = Lookup::kWrite) {
+  Entry* entry = lookup_string(ctx, key, failed, mode);
   if (failed || entry == nullptr) return nullptr;
   IntegerText scratch;
   if (!is_hll(entry->value.view(scratch))) {
@@ -482,7 +484,8 @@ Entry* lookup_hll(CommandContext& ctx, std::string_view key, bool& failed) {
 bool merge_keys(CommandContext& ctx, std::size_t first, Registers& max, bool& any_dense) {
   for (std::size_t j = first; j < ctx.argc(); ++j) {
     bool failed;
-    Entry* entry = lookup_hll(ctx, ctx.argv[j], failed);
+    // Redis reads the keys to merge with lookupKeyRead (keyspace hits/misses, "keymiss").
+    Entry* entry = lookup_hll(ctx, ctx.argv[j], failed, Lookup::kRead);
     if (failed) return false;
     if (entry == nullptr) continue;  // a missing key is an empty HLL
     IntegerText scratch;
@@ -521,6 +524,7 @@ void pfadd_command(CommandContext& ctx) {
   if (updated) {
     invalidate_cache(bytes);
     ctx.db().mark_modified(*entry);
+    notify_keyspace_event(ctx, kNotifyString, "pfadd", ctx.argv[1]);
   }
   ctx.reply.integer(updated ? 1 : 0);
 }
@@ -535,7 +539,8 @@ void pfcount_command(CommandContext& ctx) {
     return;
   }
   bool failed;
-  Entry* entry = lookup_hll(ctx, ctx.argv[1], failed);
+  // A read lookup although the cached cardinality may be refreshed (Redis does the same).
+  Entry* entry = lookup_hll(ctx, ctx.argv[1], failed, Lookup::kRead);
   if (failed) return;
   if (entry == nullptr) {
     ctx.reply.integer(0);
@@ -583,6 +588,8 @@ void pfmerge_command(CommandContext& ctx) {
   }
   invalidate_cache(bytes);
   ctx.db().mark_modified(*entry);
+  // Redis 7.0 raises "pfadd" for PFMERGE too (a merge is a mass add).
+  notify_keyspace_event(ctx, kNotifyString, "pfadd", ctx.argv[1]);
   ctx.reply.ok();
 }
 

@@ -8,7 +8,8 @@
 // parameters (config.cpp's table) and fail with the same FATAL CONFIG FILE ERROR report.
 //
 // SIGTERM and SIGINT are blocked in every thread and taken by one plain thread with sigwait,
-// which runs the same shutdown path as the SHUTDOWN command.
+// which hands them to the cron (request_shutdown): the shutdown, with its save, then runs in a
+// goroutine, as the shard locks require, the way Redis's serverCron acts on shutdown_asap.
 #include <pthread.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -21,6 +22,7 @@
 #include <sstream>
 #include <thread>
 
+#include "aof.hpp"
 #include "config.hpp"
 #include "goro/net.hpp"
 #include "goro/runtime.hpp"
@@ -103,8 +105,10 @@ std::string listen_address(std::string address, long long port) {
 
 }  // namespace
 
-// Redis loadDataFromDisk: the RDB file in `dir`, if there is one; a damaged file stops start-up.
+// Redis loadDataFromDisk: the AOF when appendonly is yes, else the RDB file in `dir`, if there
+// is one; a damaged file stops start-up.
 void load_data_at_startup(Server& server) {
+  if (server.aof().start()) return;
   const auto started = std::chrono::steady_clock::now();
   bool loaded = false;
   if (auto error = load_snapshot(server, server.settings().dbfilename.get(), loaded)) {
@@ -136,10 +140,11 @@ int main(int argc, char** argv) {
   Settings& live = server.settings();
 
   std::thread([&server, stop_signals] {
-    int signal = 0;
-    sigwait(&stop_signals, &signal);
-    shutdown_server(server, signal == SIGINT ? "Received SIGINT scheduling shutdown..."
-                                             : "Received SIGTERM scheduling shutdown...");
+    for (;;) {
+      int signal = 0;
+      sigwait(&stop_signals, &signal);
+      request_shutdown(server, signal);
+    }
   }).detach();
 
   return goro::run([&server, &live, have_file]() -> int {

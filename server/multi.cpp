@@ -49,6 +49,7 @@
 // locks are still held — see the comment at the end of the EXEC loop.
 #include "multi.hpp"
 
+#include "aof.hpp"
 #include "commands.hpp"
 #include "server.hpp"
 
@@ -121,6 +122,7 @@ void discard_transaction(ClientState& client, bool locks_held) {
   multi.whole_keyspace = false;
   multi.has_writes = false;
   multi.queued.clear();
+  multi.logged.clear();
   unwatch_all(multi, locks_held);
 }
 
@@ -205,10 +207,11 @@ void exec_command(CommandContext& ctx) {
     argv.assign(command.args.begin(), command.args.end());
     ctx.server.call(ctx.client, *command.command, argv, ctx.reply, ctx.now_ms * 1000, true);
   }
-  // AOF / replication hook: here the whole block has run, in order, and `locks` still holds
-  // every shard it touched, so no conflicting command can have run in between. A log of write
-  // commands feeds MULTI, multi.queued (its write commands, in order) and EXEC as one unit at
-  // this point, before the locks are released.
+  // The whole block has run, in order, and `locks` still holds every shard it touched, so no
+  // conflicting command can have run in between: the AOF gets it here as one unit.
+  if (!multi.logged.empty() && ctx.server.aof().logging()) {
+    ctx.client.aof_offset = ctx.server.aof().log_block(multi.logged);
+  }
   discard_transaction(ctx.client, true);
 }
 

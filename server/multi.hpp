@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "aof.hpp"
 #include "command_table.hpp"
 #include "db.hpp"
 #include "resp.hpp"
@@ -47,6 +48,8 @@ struct MultiState {
   // A queued command writes (CLIENT PAUSE WRITE holds such an EXEC back).
   bool has_writes = false;
   std::vector<QueuedCommand> queued;
+  // What the queued commands log, gathered while EXEC runs and logged as one block by it.
+  std::vector<LoggedCommand> logged;
   // A watched key changed since WATCH (Redis CLIENT_DIRTY_CAS).
   std::atomic<bool> watch_dirty{false};
   std::vector<std::unique_ptr<WatchedKey>> watched;

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <string>
 
+#include "aof.hpp"
 #include "blocking.hpp"
 #include "commands.hpp"
 #include "config.hpp"
@@ -72,6 +73,12 @@ std::string describe(const ClientState& client) {
   return "id=" + std::to_string(client.id) + " addr=" + client.addr + " laddr=" + client.laddr;
 }
 
+// Replies of logged writes leave only once the AOF holds them durably (group commit,
+// aof.cpp): called before any output can reach the socket.
+void wait_for_log(Server& server, const ClientState& client) {
+  if (client.aof_offset != 0) server.aof().wait_durable(client.aof_offset);
+}
+
 // Waits while CLIENT PAUSE holds `argv`'s command back, after sending the replies so far.
 void wait_while_paused(Server& server, const ClientState& client,
                        std::span<const std::string_view> argv, goro::io::BufWriter& out) {
@@ -79,7 +86,10 @@ void wait_while_paused(Server& server, const ClientState& client,
   if (command == nullptr) return;
   bool flushed = false;
   while (server.pause().blocks(*command, client, now_ms(server))) {
-    if (!flushed) flushed = out.flush().ok();
+    if (!flushed) {
+      wait_for_log(server, client);
+      flushed = out.flush().ok();
+    }
     goro::sleep(kPausePoll);
   }
 }
@@ -193,7 +203,8 @@ Ending run_client(Server& server, ClientState& client, goro::net::Conn& conn,
   bool deadline_set = false;
   BlockedWatch watch(conn, out);
   client.start_watch = [&] {
-    deadline_set = false;  // the watch clears the idle deadline; the loop sets it again
+    deadline_set = false;          // the watch clears the idle deadline; the loop sets it again
+    wait_for_log(server, client);  // the watch flushes the replies so far
     return watch.start();
   };
   client.stop_watch = [&] { watch.stop(); };
@@ -240,12 +251,15 @@ Ending run_client(Server& server, ClientState& client, goro::net::Conn& conn,
       const bool dropped = client.reply_mode == ReplyMode::kOff ||
                            (mode == ReplyMode::kSkip && client.reply_mode == ReplyMode::kSkip);
       if (client.pubsub != nullptr) {
+        wait_for_log(server, client);
         if (!queue_to_outbox(server, client, conn, out, writer,
                              dropped ? std::string_view{} : reply.buffer())) {
           return Ending::kAbort;
         }
       } else if (!dropped) {
         written += reply.buffer().size();
+        // A reply that does not fit the buffer makes it flush.
+        if (out.buffered() + reply.buffer().size() >= kWriteBuffer) wait_for_log(server, client);
         if (!out.write_string(reply.buffer())) return Ending::kAbort;
       }
       reply.buffer().clear();
@@ -255,6 +269,7 @@ Ending run_client(Server& server, ClientState& client, goro::net::Conn& conn,
         client.reply_mode = ReplyMode::kOn;
       }
       if (client.close_after_reply) {
+        wait_for_log(server, client);
         (void)out.flush();
         return Ending::kGraceful;
       }
@@ -278,6 +293,7 @@ Ending run_client(Server& server, ClientState& client, goro::net::Conn& conn,
       return Ending::kGraceful;
     }
     stats.add(Counter::kNetOutputBytes, written);
+    wait_for_log(server, client);
     if (out.buffered() > 0 && !out.flush()) return Ending::kAbort;
   }
 }
@@ -359,8 +375,8 @@ std::string client_line(Server& server, ClientState& client) {
   line.append(" sub=").append(count(&PubSubClient::channel_count));
   line.append(" psub=").append(count(&PubSubClient::pattern_count));
   line.append(" ssub=").append(count(&PubSubClient::shard_channel_count));
-  line.append(" multi=")
-      .append(std::to_string(client.multi.listed_count.load(std::memory_order_relaxed)));
+  line.append(" multi=").append(
+      std::to_string(client.multi.listed_count.load(std::memory_order_relaxed)));
   line.append(" qbuf=").append(std::to_string(qbuf));
   line.append(" qbuf-free=0 argv-mem=0 multi-mem=0 rbs=").append(std::to_string(kReadChunk));
   line.append(" rbp=0 obl=0 oll=").append(omem > 0 ? "1" : "0");

@@ -639,7 +639,9 @@ class SnapshotWriter final : public ShardSnapshot {
   // instant. Returns the error message on failure. With `locks_held` the caller (a command
   // inside EXEC) holds every shard lock already and calls finish() at once: every shard is
   // captured now, before the commands queued after it modify shards without locking them.
-  std::optional<std::string> start(bool locks_held = false) {
+  // `at_mark`, when given, runs at that instant (every lock held): an AOF rewrite switches its
+  // log there, and the file is then marked as an AOF base.
+  std::optional<std::string> start(bool locks_held, const std::function<void()>& at_mark) {
     fd_ = ::open(temp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd_ < 0) return errno_text("Failed opening the temp RDB file", temp_);
     ShardLocks locks;
@@ -656,9 +658,17 @@ class SnapshotWriter final : public ShardSnapshot {
         if (locks_held) capture(db, s);
       }
     }
+    if (at_mark) {
+      at_mark();
+      aof_base_ = true;
+    }
     captured_all_ = locks_held;
+    changes_at_mark_ = server_.changes();  // every lock is held: exactly the saved state's
     return std::nullopt;
   }
+
+  // Server::changes() at the mark: what a successful save makes "saved".
+  std::uint64_t changes_at_mark() const { return changes_at_mark_; }
 
   void capture(Db& db, std::size_t shard) override {
     Shard& target = db.shard(shard);
@@ -697,7 +707,7 @@ class SnapshotWriter final : public ShardSnapshot {
     write_aux(header, "redis-bits", "64");
     write_aux(header, "ctime", std::to_string(server_.now_us() / 1000000));
     write_aux(header, "used-mem", "0");
-    write_aux(header, "aof-base", "0");
+    write_aux(header, "aof-base", aof_base_ ? "1" : "0");
     bool ok = write(header.bytes());
     // Every shard is visited even after an error: no mark may outlive this writer.
     for (int index = 0; index < server_.database_count(); ++index) {
@@ -755,15 +765,7 @@ class SnapshotWriter final : public ShardSnapshot {
   // Appends to the file (keeping the running CRC) off the scheduler's Ps.
   bool write(std::string_view bytes) {
     crc_ = crc64(crc_, bytes);
-    return goro::blocking([&] {
-      while (!bytes.empty()) {
-        ssize_t n = ::write(fd_, bytes.data(), bytes.size());
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return false;
-        bytes.remove_prefix(static_cast<std::size_t>(n));
-      }
-      return true;
-    });
+    return goro::blocking([&] { return write_fully(fd_, bytes); });
   }
 
   Server& server_;
@@ -775,6 +777,8 @@ class SnapshotWriter final : public ShardSnapshot {
   std::vector<std::string> chunks_;
   bool unsupported_ = false;
   bool captured_all_ = false;  // start() captured every shard: finish() needs no lock
+  bool aof_base_ = false;
+  std::uint64_t changes_at_mark_ = 0;
 };
 
 // Claims the server's single save slot for the lifetime of the object.
@@ -795,22 +799,27 @@ class SaveSlot {
 
 constexpr std::string_view kSaveInProgress = "Background save already in progress";
 
-void record_save(Server& server, const std::optional<std::string>& error) {
+// Logs the outcome of a save to `dbfilename`; on success records it for LASTSAVE and
+// rdb_changes_since_last_save (changes made while a BGSAVE ran stay unsaved, as in Redis).
+void record_save(Server& server, const std::optional<std::string>& error,
+                 const SnapshotWriter& writer) {
   if (error) {
     log(LogLevel::kWarning, *error);
     return;
   }
   log(LogLevel::kNotice, "DB saved on disk");
   server.last_save_s().store(server.now_us() / 1000000);
+  server.changes_at_last_save().store(writer.changes_at_mark());
 }
 
 }  // namespace
 
-std::optional<std::string> save_snapshot(Server& server, const std::string& path, bool locks_held) {
+std::optional<std::string> save_snapshot(Server& server, const std::string& path, bool locks_held,
+                                         const std::function<void()>& at_mark) {
   SaveSlot slot(server);
   if (!slot.claimed()) return std::string(kSaveInProgress);
   SnapshotWriter writer(server, path);
-  if (auto error = writer.start(locks_held)) return error;
+  if (auto error = writer.start(locks_held, at_mark)) return error;
   return writer.finish();
 }
 
@@ -876,6 +885,8 @@ std::optional<std::string> load_snapshot(Server& server, const std::string& path
           }
         }
         loaded = true;
+        // What was just loaded is what the file holds: nothing unsaved (Redis: dirty = 0).
+        server.changes_at_last_save().store(server.changes());
         return std::nullopt;
       }
       case kOpSelectDb: {
@@ -950,8 +961,12 @@ std::optional<std::string> load_snapshot(Server& server, const std::string& path
 }
 
 std::optional<std::string> save_to_disk(Server& server, bool locks_held) {
-  auto error = save_snapshot(server, server.settings().dbfilename.get(), locks_held);
-  record_save(server, error);
+  SaveSlot slot(server);
+  if (!slot.claimed()) return std::string(kSaveInProgress);
+  SnapshotWriter writer(server, server.settings().dbfilename.get());
+  auto error = writer.start(locks_held, {});
+  if (!error) error = writer.finish();
+  record_save(server, error, writer);
   return error;
 }
 
@@ -968,15 +983,17 @@ namespace {
 // Takes the snapshot's mark (every shard lock, briefly) and writes the file on a goroutine of
 // its own, which keeps `slot` until it is done. Returns the error message when it cannot start.
 std::optional<std::string> start_background_save(Server& server, std::shared_ptr<SaveSlot> slot) {
+  server.last_bgsave_try_s().store(server.now_us() / 1000000);
   auto writer = std::make_shared<SnapshotWriter>(server, server.settings().dbfilename.get());
-  if (auto error = writer->start()) {
+  if (auto error = writer->start(false, {})) {
     log(LogLevel::kWarning, *error);
+    server.last_bgsave_ok().store(false);
     return error;
   }
   log(LogLevel::kNotice, "Background saving started");
   goro::go([&server, slot, writer] {
     auto error = writer->finish();
-    record_save(server, error);
+    record_save(server, error, *writer);
     server.last_bgsave_ok().store(!error.has_value());
     if (!error) log(LogLevel::kNotice, "Background saving terminated with success");
   });
@@ -984,6 +1001,27 @@ std::optional<std::string> start_background_save(Server& server, std::shared_ptr
 }
 
 }  // namespace
+
+void save_by_rules(Server& server) {
+  constexpr std::int64_t kRetryDelaySeconds = 5;  // Redis CONFIG_BGSAVE_RETRY_DELAY
+  if (server.save_in_progress().load()) return;
+  auto rules = parse_save_rules(server.settings().save.get());
+  if (!rules) return;
+  const std::uint64_t unsaved = server.changes() - server.changes_at_last_save().load();
+  const std::int64_t now_s = server.now_us() / 1000000;
+  const bool may_retry = server.last_bgsave_ok().load() ||
+                         now_s - server.last_bgsave_try_s().load() > kRetryDelaySeconds;
+  for (const SaveRule& rule : *rules) {
+    if (unsaved >= static_cast<std::uint64_t>(rule.changes) &&
+        now_s - server.last_save_s().load() > rule.seconds && may_retry) {
+      log(LogLevel::kNotice, std::to_string(rule.changes) + " changes in " +
+                                 std::to_string(rule.seconds) + " seconds. Saving...");
+      auto slot = std::make_shared<SaveSlot>(server);
+      if (slot->claimed()) (void)start_background_save(server, slot);
+      return;
+    }
+  }
+}
 
 void bgsave_command(CommandContext& ctx) {
   if (ctx.argc() > 2 || (ctx.argc() == 2 && !iequals(ctx.argv[1], "schedule"))) {

@@ -12,13 +12,15 @@
 // (0xFF) and the CRC-64/Jones of everything before it (8 bytes LE). Loading also accepts
 // EXPIRETIME in seconds (0xFD), LRU idle (0xF8) and LFU frequency (0xF9) records.
 //
-// Consistency of a save: save_snapshot() holds every shard lock of every database while it
-// serializes (like Redis's SAVE, which blocks the server), so the file is one point in time;
-// it is written to a temporary file in the same directory, fsynced, renamed over the target and
+// Consistency of a save (SAVE, BGSAVE, the save rules, SHUTDOWN): the save marks every shard
+// while holding every shard lock of every database, so the file is one point in time; each
+// shard is then serialized by the first holder of its lock (the saver, or a writer about to
+// change it; see the Snapshots paragraph of db.cpp). The file is written to a temporary file in the same directory, fsynced, renamed over the target and
 // the directory fsynced, so a crash during a save never damages the previous file.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -121,8 +123,11 @@ std::optional<Object> load_object(RdbReader& reader, unsigned char type, const S
 
 // Writes every database to `path` as described above. Returns an error message or nullopt.
 // `locks_held`: the caller holds every shard lock of every database (a command inside EXEC).
+// `at_mark` (an AOF rewrite) runs at the snapshot's instant, holding every shard lock, and the
+// file is then marked as an AOF base (aux aof-base 1).
 std::optional<std::string> save_snapshot(Server& server, const std::string& path,
-                                         bool locks_held = false);
+                                         bool locks_held = false,
+                                         const std::function<void()>& at_mark = {});
 // Loads the file's keys into the keyspace (keys already expired are skipped, like Redis loading
 // as a master), holding every shard lock; with `flush` the keyspace is emptied first, with
 // `merge` a key already present is replaced instead of being an error. Returns an error message
@@ -134,6 +139,9 @@ struct LoadOptions {
 };
 std::optional<std::string> load_snapshot(Server& server, const std::string& path, bool& loaded,
                                          LoadOptions options = {});
+
+// The `save` rules (Redis serverCron): starts a BGSAVE when one is due. Called by the cron.
+void save_by_rules(Server& server);
 
 // SAVE's work: writes `dbfilename` in the working directory (`dir`), logs like Redis and records
 // the time for LASTSAVE. Returns the error message on failure.

@@ -9,7 +9,9 @@
 #include <algorithm>
 #include <cctype>
 #include <climits>
+#include <iterator>
 
+#include "aof.hpp"
 #include "blocking.hpp"
 #include "commands.hpp"
 #include "config.hpp"
@@ -34,11 +36,12 @@ Server::Server(ServerConfig config, UnixMicrosClock clock, std::unique_ptr<Setti
       slowlog_(std::make_unique<Slowlog>()),
       start_time_us_(clock_()),
       last_save_s_(start_time_us_ / 1000000),
-      pubsub_(std::make_unique<PubSub>(*this)) {
+      pubsub_(std::make_unique<PubSub>(*this)),
+      aof_(std::make_unique<Aof>(*this, pubsub_.get())) {
   dbs_.reserve(static_cast<std::size_t>(config_.databases));
   for (int i = 0; i < config_.databases; ++i) {
     dbs_.push_back(std::make_unique<Db>(i, config_.shard_bits));
-    dbs_.back()->set_event_sink(pubsub_.get());
+    dbs_.back()->set_event_sink(aof_.get());
   }
 }
 
@@ -104,6 +107,12 @@ std::string arity_error_message(std::string_view full_name) {
   return message;
 }
 
+std::uint64_t Server::changes() const {
+  std::uint64_t total = 0;
+  for (const auto& db : dbs_) total += db->changes();
+  return total;
+}
+
 void Server::execute(ClientState& client, std::span<const std::string_view> argv,
                      ReplyBuilder& reply) {
   const CommandTable& table = CommandTable::instance();
@@ -149,12 +158,31 @@ void Server::call(ClientState& client, const CommandSpec& command,
   const auto started = std::chrono::steady_clock::now();
   {
     CommandContext ctx{*this, client, argv, reply, command, now_us / 1000, in_exec};
+    const bool writes = (command.flags & kWrite) != 0;
+    // A write that locks for itself (FLUSHDB FLUSHALL SWAPDB MOVE) runs holding every shard,
+    // as inside EXEC, so that its AOF entry is ordered against every other command (aof.cpp).
+    const bool whole_keyspace = writes && command.locking == LockPolicy::kManual;
     ShardLocks locks;
-    if (!in_exec) {
+    if (whole_keyspace) {
+      for (auto& db : dbs_) locks.add_all(*db);
+      ctx.in_exec = true;
+    } else {
       add_dispatcher_shards(locks, ctx.db(), command, argv);
-      locks.lock();
     }
+    if (!in_exec) locks.lock();
+    const std::uint64_t changes = locks.changes();
+    const int db_index = client.db_index;
     command.handler(ctx);
+    // Logged like Redis propagates: a write that changed something (always for the
+    // whole-keyspace ones), while its locks are still held.
+    if (writes && aof_->logging() && (whole_keyspace || locks.changes() != changes)) {
+      std::vector<LoggedCommand> forms = logged_forms(ctx, db_index);
+      if (in_exec) {
+        std::move(forms.begin(), forms.end(), std::back_inserter(client.multi.logged));
+      } else {
+        client.aof_offset = aof_->log_block(forms);
+      }
+    }
   }
   // Waiters on keys this command created are served now that its locks are released (inside
   // EXEC the transaction still holds them: EXEC serves them when it is done).

@@ -46,6 +46,7 @@ namespace gorodis {
 struct BlockedClient;  // blocking.hpp
 class PubSub;
 struct PubSubClient;
+class Aof;
 
 struct ServerConfig {
   int databases = 16;
@@ -72,6 +73,10 @@ struct ClientState {
   ReplyMode reply_mode = ReplyMode::kOn;
   bool close_after_reply = false;  // QUIT, CLIENT KILL of oneself: close once the reply is out
   MultiState multi;                // MULTI queue and WATCHed keys (multi.cpp)
+  // The AOF offset of this client's last logged write: its replies leave once the log is
+  // durable up to there (aof.cpp). Set by its own goroutine, or by the one serving it while
+  // it is blocked (under the shard lock it then takes itself).
+  std::uint64_t aof_offset = 0;
 
   // Connection facts fixed when it is accepted (empty, and fd -1, for in-process clients).
   std::string addr;
@@ -192,12 +197,19 @@ class Server {
   Slowlog& slowlog() { return *slowlog_; }
   PauseState& pause() { return pause_; }
   PubSub& pubsub() { return *pubsub_; }
+  Aof& aof() { return *aof_; }
   std::int64_t start_time_us() const { return start_time_us_; }
   // Unix time of the last successful save (LASTSAVE); the start time before any.
   std::atomic<std::int64_t>& last_save_s() { return last_save_s_; }
   // Set while a SAVE or BGSAVE runs (one at a time).
   std::atomic<bool>& save_in_progress() { return save_in_progress_; }
   std::atomic<bool>& last_bgsave_ok() { return last_bgsave_ok_; }
+  // Changes to all databases so far (Redis's server.dirty without its resets), and its value
+  // at the mark of the last successful save: their difference is rdb_changes_since_last_save.
+  std::uint64_t changes() const;
+  std::atomic<std::uint64_t>& changes_at_last_save() { return changes_at_last_save_; }
+  // Unix time of the last background save attempt (save rules retry a failed one after 5 s).
+  std::atomic<std::int64_t>& last_bgsave_try_s() { return last_bgsave_try_s_; }
 
  private:
   ServerConfig config_;
@@ -215,7 +227,10 @@ class Server {
   std::atomic<std::int64_t> last_save_s_;
   std::atomic<bool> save_in_progress_{false};
   std::atomic<bool> last_bgsave_ok_{true};
+  std::atomic<std::uint64_t> changes_at_last_save_{0};
+  std::atomic<std::int64_t> last_bgsave_try_s_{0};
   std::unique_ptr<PubSub> pubsub_;
+  std::unique_ptr<Aof> aof_;  // sees key events first, then hands them to pubsub_
 };
 
 // What a handler sees.
@@ -231,6 +246,10 @@ struct CommandContext {
   // locks itself here (see lock()), and a blocking command must behave as if its timeout had
   // expired at once (Redis CLIENT_DENY_BLOCKING): it cannot wait while holding the EXEC.
   bool in_exec = false;
+  // How the AOF logs this call when not as argv (Redis rewriteClientCommandVector and
+  // alsoPropagate): set by handlers whose effect is relative or random (EXPIRE -> PEXPIREAT,
+  // SPOP -> SREM ...); the commands, in order, replace argv in the log.
+  std::vector<std::vector<std::string>> log_as = {};
 
   Db& db() const { return server.db(client.db_index); }
   // How a handler that locks for itself (LockPolicy::kManual) acquires `locks`: a no-op
@@ -244,6 +263,7 @@ struct CommandContext {
                    : std::optional<ShardGuard>(std::in_place, db, shard);
   }
   std::size_t argc() const { return argv.size(); }
+  void log_as_command(std::vector<std::string> command) { log_as.push_back(std::move(command)); }
 };
 
 // Redis's shared error replies.
@@ -287,8 +307,13 @@ std::string arity_error_message(std::string_view full_name);
 // requirepass (any password when none is set). Constant-time in the password.
 bool check_credentials(Server& server, std::string_view user, std::string_view password);
 // Starts the background goroutines (server_admin.cpp): one active-expiry loop per shard group
-// (GOMAXPROCS groups) and the INFO ops/sec sampler. REQUIRES: inside goro::run.
+// (GOMAXPROCS groups); the first group also samples INFO ops/sec, applies the save rules and
+// carries out a shutdown requested by a signal. REQUIRES: inside goro::run.
 void start_server_cron(Server& server);
+// Called from the signal-waiting thread on SIGTERM/SIGINT: the cron shuts down (saving first when
+// save rules are configured, like Redis) within one cron period. A second signal while that is
+// under way exits at once without saving.
+void request_shutdown(Server& server, int signal);
 // Logs `reason`, removes the Unix socket file and ends the process (SHUTDOWN, SIGTERM).
 [[noreturn]] void shutdown_server(Server& server, std::string_view reason);
 

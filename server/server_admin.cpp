@@ -12,19 +12,21 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <mutex>
 
+#include "aof.hpp"
 #include "blocking.hpp"
 #include "commands.hpp"
 #include "config.hpp"
 #include "goro/runtime.hpp"
 #include "goro/time.hpp"
 #include "log.hpp"
-#include "rdb.hpp"
 #include "pubsub.hpp"
+#include "rdb.hpp"
 #include "server.hpp"
 #include "util.hpp"
 
@@ -238,12 +240,26 @@ void info_persistence(InfoWriter& w, Server& server) {
   w.section("Persistence");
   w.field("loading", 0);
   w.field("async_loading", 0);
-  w.field("rdb_changes_since_last_save", 0);
+  w.field("rdb_changes_since_last_save", server.changes() - server.changes_at_last_save().load());
   w.field("rdb_bgsave_in_progress", server.save_in_progress().load() ? 1 : 0);
   w.field("rdb_last_save_time", server.last_save_s().load());
   w.field("rdb_last_bgsave_status", server.last_bgsave_ok().load() ? "ok" : "err");
-  w.field("aof_enabled", 0);
-  w.field("aof_rewrite_in_progress", 0);
+  const Aof& aof = server.aof();
+  w.field("aof_enabled", aof.enabled_setting() ? 1 : 0);
+  w.field("aof_rewrite_in_progress", aof.rewrite_in_progress() ? 1 : 0);
+  w.field("aof_rewrite_scheduled", aof.rewrite_scheduled() ? 1 : 0);
+  w.field("aof_last_rewrite_time_sec", aof.last_rewrite_seconds());
+  w.field("aof_current_rewrite_time_sec", aof.current_rewrite_seconds());
+  w.field("aof_last_bgrewrite_status", aof.last_rewrite_ok() ? "ok" : "err");
+  w.field("aof_rewrites", aof.rewrites());
+  w.field("aof_rewrites_consecutive_failures", aof.consecutive_failures());
+  w.field("aof_last_write_status", aof.last_write_ok() ? "ok" : "err");
+  if (aof.enabled_setting()) {
+    w.field("aof_current_size", aof.current_size());
+    w.field("aof_base_size", aof.base_size());
+    w.field("aof_pending_rewrite", aof.rewrite_scheduled() ? 1 : 0);
+    w.field("aof_buffer_length", aof.buffer_length());
+  }
 }
 
 void info_stats(InfoWriter& w, Server& server) {
@@ -415,6 +431,15 @@ void config_help_command(CommandContext& ctx) {
        "    Rewrite the configuration file."});
 }
 
+void bgrewriteaof_command(CommandContext& ctx) {
+  const std::string reply = ctx.server.aof().start_rewrite();
+  if (reply[0] == '-') {
+    ctx.reply.error(std::string_view(reply).substr(1));
+  } else {
+    ctx.reply.simple_string(std::string_view(reply).substr(1));
+  }
+}
+
 void lastsave_command(CommandContext& ctx) {
   ctx.reply.integer(ctx.server.last_save_s().load());
 }
@@ -431,28 +456,67 @@ void lastsave_command(CommandContext& ctx) {
   std::_Exit(0);
 }
 
+namespace {
+
+// The signal awaiting the cron (0: none).
+std::atomic<int> pending_shutdown_signal{0};
+
+// Redis prepareForShutdown's save: SAVE forces it, NOSAVE skips it, and without either the
+// dataset is saved when save rules are configured. Returns false (logged) if the save failed.
+bool save_before_shutdown(Server& server, std::optional<bool> save_flag) {
+  const bool save = save_flag.value_or(
+      !parse_save_rules(server.settings().save.get()).value_or(std::vector<SaveRule>{}).empty());
+  if (!save) return true;
+  log(LogLevel::kNotice, "Saving the final RDB snapshot before exiting.");
+  if (auto error = save_to_disk(server)) {
+    log(LogLevel::kWarning, *error);
+    log(LogLevel::kWarning, "Error trying to save the DB, can't exit.");
+    return false;
+  }
+  return true;
+}
+
+void shutdown_on_signal(Server& server) {
+  const int signal = pending_shutdown_signal.load();
+  if (signal == 0) return;
+  log(LogLevel::kWarning, signal == SIGINT ? "Received SIGINT scheduling shutdown..."
+                                           : "Received SIGTERM scheduling shutdown...");
+  if (save_before_shutdown(server, std::nullopt)) {
+    shutdown_server(server, "User requested shutdown...");
+  }
+  log(LogLevel::kWarning,
+      "SIGTERM received but errors trying to shut down the server, check the logs for more "
+      "information");
+  pending_shutdown_signal.store(0);
+}
+
+}  // namespace
+
+void request_shutdown(Server& server, int signal) {
+  if (pending_shutdown_signal.exchange(signal) != 0) {
+    shutdown_server(server, "You insist... exiting now.");
+  }
+}
+
 void shutdown_command(CommandContext& ctx) {
-  bool save = false;
+  std::optional<bool> save;
   for (std::size_t i = 1; i < ctx.argc(); ++i) {
     std::string_view flag = ctx.argv[i];
     if (iequals(flag, "save")) {
       save = true;
+    } else if (iequals(flag, "nosave")) {
+      save = false;
     } else if (iequals(flag, "abort")) {
       ctx.reply.error("ERR No shutdown in progress.");
       return;
-    } else if (!iequals(flag, "nosave") && !iequals(flag, "now") && !iequals(flag, "force")) {
+    } else if (!iequals(flag, "now") && !iequals(flag, "force")) {
       ctx.reply.error(errors::kSyntax);
       return;
     }
   }
-  if (save) {
-    log(LogLevel::kNotice, "Saving the final RDB snapshot before exiting.");
-    if (auto error = save_to_disk(ctx.server)) {
-      log(LogLevel::kWarning, *error);
-      log(LogLevel::kWarning, "Error trying to save the DB, can't exit.");
-      ctx.reply.error("ERR Errors trying to SHUTDOWN. Check logs.");
-      return;
-    }
+  if (!save_before_shutdown(ctx.server, save)) {
+    ctx.reply.error("ERR Errors trying to SHUTDOWN. Check logs.");
+    return;
   }
   shutdown_server(ctx.server, "User requested shutdown...");
 }
@@ -585,7 +649,11 @@ void start_server_cron(Server& server) {
         goro::sleep(period);
         // Redis spends at most 25% of each cron period on active expiry.
         server.active_expire_cycle(period / 4, group, groups);
-        if (group == 0) ops_sampler.sample(server.stats().total_calls(), server.now_us() / 1000);
+        if (group == 0) {
+          ops_sampler.sample(server.stats().total_calls(), server.now_us() / 1000);
+          save_by_rules(server);
+          shutdown_on_signal(server);
+        }
       }
     });
   }

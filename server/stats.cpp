@@ -118,13 +118,14 @@ std::vector<std::pair<std::string, std::uint64_t>> ServerStats::error_counts() c
   std::vector<std::pair<std::string, std::uint64_t>> merged;
   for (std::size_t i = 0; i <= kStripes; ++i) {
     std::lock_guard lock(stripes_[i].errors_mutex);
-    for (const auto& [name, count] : stripes_[i].errors) {
+    for (const auto& error : stripes_[i].errors) {
+      // (Not a structured binding: clang 14 cannot capture those in a lambda.)
       auto found = std::find_if(merged.begin(), merged.end(),
-                                [&](const auto& entry) { return entry.first == name; });
+                                [&](const auto& entry) { return entry.first == error.first; });
       if (found == merged.end()) {
-        merged.emplace_back(name, count);
+        merged.emplace_back(error.first, error.second);
       } else {
-        found->second += count;
+        found->second += error.second;
       }
     }
   }

@@ -11,6 +11,7 @@
 #include <cmath>
 
 #include "commands.hpp"
+#include "pubsub.hpp"
 #include "server.hpp"
 #include "util.hpp"
 
@@ -242,6 +243,7 @@ void set_fields(CommandContext& ctx, bool reply_created) {
     created += hash.set(ctx.argv[i], ctx.argv[i + 1], limits) ? 1 : 0;
   }
   ctx.db().mark_modified(*entry);
+  notify_keyspace_event(ctx, kNotifyHash, "hset", ctx.argv[1]);
   if (reply_created) {
     ctx.reply.integer(created);
   } else {
@@ -325,6 +327,7 @@ void hsetnx_command(CommandContext& ctx) {
   hash.convert_for(ctx.argv.subspan(2, 2), limits);
   hash.set(ctx.argv[2], ctx.argv[3], limits);
   ctx.db().mark_modified(*entry);
+  notify_keyspace_event(ctx, kNotifyHash, "hset", ctx.argv[1]);
   ctx.reply.integer(1);
 }
 
@@ -367,8 +370,14 @@ void hdel_command(CommandContext& ctx) {
     for (std::size_t i = 2; i < ctx.argc() && hash.size() > 0; ++i) {
       deleted += hash.remove(ctx.argv[i]) ? 1 : 0;
     }
-    if (deleted > 0) ctx.db().mark_modified(*entry);
-    if (hash.size() == 0) ctx.db().remove(ctx.argv[1]);
+    if (deleted > 0) {
+      ctx.db().mark_modified(*entry);
+      notify_keyspace_event(ctx, kNotifyHash, "hdel", ctx.argv[1]);
+    }
+    if (hash.size() == 0) {
+      ctx.db().remove(ctx.argv[1]);
+      notify_keyspace_event(ctx, kNotifyGeneric, "del", ctx.argv[1]);
+    }
   }
   ctx.reply.integer(deleted);
 }
@@ -432,6 +441,7 @@ void hincrby_command(CommandContext& ctx) {
   char digits[21];
   hash.set(ctx.argv[2], std::string_view(digits, format_int64(value, digits)), hash_limits(ctx));
   ctx.db().mark_modified(*entry);
+  notify_keyspace_event(ctx, kNotifyHash, "hincrby", ctx.argv[1]);
   ctx.reply.integer(value);
 }
 
@@ -463,7 +473,10 @@ void hincrbyfloat_command(CommandContext& ctx) {
   std::string text = long_double_to_human_string(value);
   hash.set(ctx.argv[2], text, hash_limits(ctx));
   ctx.db().mark_modified(*entry);
+  notify_keyspace_event(ctx, kNotifyHash, "hincrbyfloat", ctx.argv[1]);
   ctx.reply.bulk(text);
+  // Replayed as the result itself (Redis: HSET), whatever the float formatting.
+  ctx.log_as_command({"HSET", std::string(ctx.argv[1]), std::string(ctx.argv[2]), std::move(text)});
 }
 
 void hrandfield_command(CommandContext& ctx) {

@@ -6,8 +6,9 @@
 // LRANGE *0, LLEN 0, LPOP nil — in the reply shape of the command's form (LPOP key count answers
 // a missing key with a null array, *-1 in RESP2, where LPOP key answers a null bulk).
 //
-// Every write ends in finish_write(): a list left empty is deleted (Redis never keeps an empty
-// aggregate), otherwise the shard's version moves for WATCH. The pops shared with LMPOP and the
+// Every write ends in finish_write(): it raises the command's keyspace event, then a list left
+// empty is deleted ("del" follows, Redis never keeps an empty aggregate), otherwise the shard's
+// version moves for WATCH. The pops shared with LMPOP and the
 // blocking commands (which must reply exactly like their non-blocking forms) are the
 // pop_reply_* helpers below.
 #include <algorithm>
@@ -15,6 +16,7 @@
 
 #include "blocking.hpp"
 #include "commands.hpp"
+#include "pubsub.hpp"
 #include "server.hpp"
 #include "t_list.hpp"
 #include "util.hpp"
@@ -51,10 +53,11 @@ std::optional<long long> non_negative_argument(CommandContext& ctx, std::size_t 
 }
 
 // A live list, or nullptr when the key is missing; another type replies WRONGTYPE and sets
-// `wrong_type`.
-Entry* lookup_list(CommandContext& ctx, std::string_view key, bool& wrong_type) {
+// `wrong_type`. Readers pass Lookup::kRead (keyspace hits/misses, "keymiss").
+Entry* lookup_list(CommandContext& ctx, std::string_view key, bool& wrong_type,
+                   Lookup mode = Lookup::kWrite) {
   wrong_type = false;
-  Entry* entry = lookup_key(ctx, key);
+  Entry* entry = lookup_key(ctx, key, mode);
   if (entry != nullptr && entry->value.type() != ObjectType::kList) {
     wrong_type = true;
     ctx.reply.error(errors::kWrongType);
@@ -73,10 +76,13 @@ Entry& create_list(CommandContext& ctx, std::string_view key) {
       ctx.now_ms);
 }
 
-// After elements were removed or changed: deletes an emptied list, else records the write.
-void finish_write(CommandContext& ctx, std::string_view key, Entry& entry) {
+// After elements were removed or changed: raises `event`, then deletes an emptied list
+// ("del"), else records the write.
+void finish_write(CommandContext& ctx, std::string_view key, Entry& entry, std::string_view event) {
+  notify_keyspace_event(ctx, kNotifyList, event, key);
   if (list_of(entry).empty()) {
     ctx.db().remove(key);
+    notify_keyspace_event(ctx, kNotifyGeneric, "del", key);
   } else {
     ctx.db().mark_modified(entry);
   }
@@ -84,6 +90,14 @@ void finish_write(CommandContext& ctx, std::string_view key, Entry& entry) {
 
 std::string pop(Quicklist& list, End end) {
   return end == End::kHead ? list.pop_front() : list.pop_back();
+}
+
+std::string_view pop_event(End end) {
+  return end == End::kHead ? "lpop" : "rpop";
+}
+
+std::string_view push_event(End end) {
+  return end == End::kHead ? "lpush" : "rpush";
 }
 
 void push(Quicklist& list, End end, std::string_view value) {
@@ -102,7 +116,7 @@ void pop_reply_array(CommandContext& ctx, std::string_view key, Entry& entry, En
   const std::size_t n = std::min(static_cast<std::size_t>(count), list.size());
   ctx.reply.array_header(n);
   for (std::size_t i = 0; i < n; ++i) ctx.reply.bulk(pop(list, end));
-  finish_write(ctx, key, entry);
+  finish_write(ctx, key, entry, pop_event(end));
 }
 
 // LMPOP's reply for a non-empty list: [key, [elements]].
@@ -118,7 +132,7 @@ void pop_reply_pair(CommandContext& ctx, std::string_view key, Entry& entry, End
   ctx.reply.array_header(2);
   ctx.reply.bulk(key);
   ctx.reply.bulk(pop(list_of(entry), end));
-  finish_write(ctx, key, entry);
+  finish_write(ctx, key, entry, pop_event(end));
 }
 
 // The first list among argv[first, last) (a list is never empty), or nullptr; WRONGTYPE at the
@@ -174,18 +188,38 @@ std::optional<MpopArguments> mpop_arguments(CommandContext& ctx, std::size_t num
   return arguments;
 }
 
+// A blocking command that popped is logged as the non-blocking pop it did (Redis propagates
+// LPOP/RPOP key [count]), so a replay never waits.
+void log_as_pop(CommandContext& ctx, std::string_view key, End end,
+                std::optional<long long> count = std::nullopt) {
+  std::vector<std::string> command = {end == End::kHead ? "LPOP" : "RPOP", std::string(key)};
+  if (count) command.push_back(std::to_string(*count));
+  ctx.log_as_command(std::move(command));
+}
+
+void pop_pair_logged(CommandContext& ctx, std::string_view key, Entry& entry, End end) {
+  pop_reply_pair(ctx, key, entry, end);
+  log_as_pop(ctx, key, end);
+}
+
+void pop_keyed_logged(CommandContext& ctx, std::string_view key, Entry& entry, End end,
+                      long long count) {
+  pop_reply_keyed(ctx, key, entry, end, count);
+  log_as_pop(ctx, key, end, count);
+}
+
 // The ServeFns of the blocking commands (blocking.hpp): the non-blocking replies, from `key`.
 void serve_blpop(CommandContext& ctx, std::string_view key) {
-  pop_reply_pair(ctx, key, *lookup_key(ctx, key), End::kHead);
+  pop_pair_logged(ctx, key, *lookup_key(ctx, key), End::kHead);
 }
 
 void serve_brpop(CommandContext& ctx, std::string_view key) {
-  pop_reply_pair(ctx, key, *lookup_key(ctx, key), End::kTail);
+  pop_pair_logged(ctx, key, *lookup_key(ctx, key), End::kTail);
 }
 
 void serve_blmpop(CommandContext& ctx, std::string_view key) {
   auto arguments = mpop_arguments(ctx, 2);  // valid: checked before the client blocked
-  pop_reply_keyed(ctx, key, *lookup_key(ctx, key), arguments->end, arguments->count);
+  pop_keyed_logged(ctx, key, *lookup_key(ctx, key), arguments->end, arguments->count);
 }
 
 void push_generic(CommandContext& ctx, End end, bool only_existing) {
@@ -202,6 +236,7 @@ void push_generic(CommandContext& ctx, End end, bool only_existing) {
   Quicklist& list = list_of(*entry);
   for (std::size_t j = 2; j < ctx.argc(); ++j) push(list, end, ctx.argv[j]);
   ctx.db().mark_modified(*entry);
+  notify_keyspace_event(ctx, kNotifyList, push_event(end), ctx.argv[1]);
   ctx.reply.integer(static_cast<long long>(list.size()));
 }
 
@@ -228,7 +263,7 @@ void pop_generic(CommandContext& ctx, End end) {
   }
   if (!count) {
     ctx.reply.bulk(pop(list_of(*entry), end));
-    finish_write(ctx, ctx.argv[1], *entry);
+    finish_write(ctx, ctx.argv[1], *entry, pop_event(end));
   } else if (*count == 0) {
     ctx.reply.array_header(0);
   } else {
@@ -249,20 +284,26 @@ void move_generic(CommandContext& ctx, End from, End to) {
   Entry* destination = lookup_list(ctx, ctx.argv[2], wrong_type);
   if (wrong_type) return;
   std::string value = pop(list_of(*source), from);
-  // Pushing before finish_write keeps LMOVE k k of a one-element list from deleting k.
+  // Pushing before finish_write keeps LMOVE k k of a one-element list from deleting k; it is
+  // also Redis's event order: the push on the destination, then the pop (and "del").
   if (destination == nullptr) destination = &create_list(ctx, ctx.argv[2]);
   push(list_of(*destination), to, value);
   ctx.db().mark_modified(*destination);
-  finish_write(ctx, ctx.argv[1], *source);
+  notify_keyspace_event(ctx, kNotifyList, push_event(to), ctx.argv[2]);
+  finish_write(ctx, ctx.argv[1], *source, pop_event(from));
   ctx.reply.bulk(value);
 }
 
+// BLMOVE and BRPOPLPUSH are logged as the LMOVE / RPOPLPUSH they did.
 void serve_blmove(CommandContext& ctx, std::string_view) {
   move_generic(ctx, *parse_end(ctx.argv[3]), *parse_end(ctx.argv[4]));
+  ctx.log_as_command({"LMOVE", std::string(ctx.argv[1]), std::string(ctx.argv[2]),
+                      std::string(ctx.argv[3]), std::string(ctx.argv[4])});
 }
 
 void serve_brpoplpush(CommandContext& ctx, std::string_view) {
   move_generic(ctx, End::kTail, End::kHead);
+  ctx.log_as_command({"RPOPLPUSH", std::string(ctx.argv[1]), std::string(ctx.argv[2])});
 }
 
 // BLPOP/BRPOP: pops from the first non-empty key, or blocks on all of them.
@@ -274,7 +315,7 @@ void blocking_pop(CommandContext& ctx, End end) {
   Entry* entry = first_list(ctx, 1, ctx.argc() - 1, index, wrong_type);
   if (wrong_type) return;
   if (entry != nullptr) {
-    pop_reply_pair(ctx, ctx.argv[index], *entry, end);
+    pop_pair_logged(ctx, ctx.argv[index], *entry, end);
   } else if (!blocking_allowed(ctx)) {
     ctx.reply.null_array();
   } else {
@@ -285,15 +326,14 @@ void blocking_pop(CommandContext& ctx, End end) {
 
 // BLMOVE/BRPOPLPUSH: LMOVE when the source exists, otherwise blocks on it. Like Redis, the
 // destination's type is only checked once there is an element to move.
-void blocking_move(CommandContext& ctx, End from, End to, std::size_t timeout_index,
-                   ServeFn serve) {
+void blocking_move(CommandContext& ctx, std::size_t timeout_index, ServeFn serve) {
   auto timeout = timeout_argument(ctx, timeout_index);
   if (!timeout) return;
   bool wrong_type;
   Entry* source = lookup_list(ctx, ctx.argv[1], wrong_type);
   if (wrong_type) return;
   if (source != nullptr) {
-    move_generic(ctx, from, to);
+    serve(ctx, ctx.argv[1]);
   } else if (!blocking_allowed(ctx)) {
     ctx.reply.null_array();
   } else {
@@ -343,7 +383,7 @@ void rpop_command(CommandContext& ctx) {
 
 void llen_command(CommandContext& ctx) {
   bool wrong_type;
-  Entry* entry = lookup_list(ctx, ctx.argv[1], wrong_type);
+  Entry* entry = lookup_list(ctx, ctx.argv[1], wrong_type, Lookup::kRead);
   if (wrong_type) return;
   ctx.reply.integer(entry == nullptr ? 0 : static_cast<long long>(list_of(*entry).size()));
 }
@@ -354,7 +394,7 @@ void lrange_command(CommandContext& ctx) {
   auto end = integer_argument(ctx, 3);
   if (!end) return;
   bool wrong_type;
-  Entry* entry = lookup_list(ctx, ctx.argv[1], wrong_type);
+  Entry* entry = lookup_list(ctx, ctx.argv[1], wrong_type, Lookup::kRead);
   if (wrong_type) return;
   if (entry == nullptr) {
     ctx.reply.array_header(0);
@@ -377,7 +417,7 @@ void lrange_command(CommandContext& ctx) {
 
 void lindex_command(CommandContext& ctx) {
   bool wrong_type;
-  Entry* entry = lookup_list(ctx, ctx.argv[1], wrong_type);
+  Entry* entry = lookup_list(ctx, ctx.argv[1], wrong_type, Lookup::kRead);
   if (wrong_type) return;
   if (entry == nullptr) {
     ctx.reply.null();
@@ -413,6 +453,7 @@ void lset_command(CommandContext& ctx) {
   }
   list.replace(it, ctx.argv[3]);
   ctx.db().mark_modified(*entry);
+  notify_keyspace_event(ctx, kNotifyList, "lset", ctx.argv[1]);
   ctx.reply.ok();
 }
 
@@ -438,6 +479,7 @@ void linsert_command(CommandContext& ctx) {
     if (list.equals(it, ctx.argv[3])) {
       list.insert(it, ctx.argv[4], after);
       ctx.db().mark_modified(*entry);
+      notify_keyspace_event(ctx, kNotifyList, "linsert", ctx.argv[1]);
       ctx.reply.integer(static_cast<long long>(list.size()));
       return;
     }
@@ -490,7 +532,7 @@ void lrem_command(CommandContext& ctx) {
       }
     }
   }
-  if (removed > 0) finish_write(ctx, ctx.argv[1], *entry);
+  if (removed > 0) finish_write(ctx, ctx.argv[1], *entry, "lrem");
   ctx.reply.integer(static_cast<long long>(removed));
 }
 
@@ -512,7 +554,7 @@ void ltrim_command(CommandContext& ctx) {
       list.erase_range(range->second + 1, size - range->second - 1);
       list.erase_range(0, range->first);
     }
-    finish_write(ctx, ctx.argv[1], *entry);
+    finish_write(ctx, ctx.argv[1], *entry, "ltrim");
   }
   ctx.reply.ok();
 }
@@ -551,7 +593,7 @@ void lpos_command(CommandContext& ctx) {
   // Negating LLONG_MIN leaves it negative, so like Redis it then takes the first match.
   if (from_tail) rank = static_cast<long long>(0ULL - static_cast<unsigned long long>(rank));
   bool wrong_type;
-  Entry* entry = lookup_list(ctx, ctx.argv[1], wrong_type);
+  Entry* entry = lookup_list(ctx, ctx.argv[1], wrong_type, Lookup::kRead);
   if (wrong_type) return;
   if (entry == nullptr) {
     if (count != -1) {
@@ -623,15 +665,13 @@ void brpop_command(CommandContext& ctx) {
 }
 
 void blmove_command(CommandContext& ctx) {
-  auto from = end_argument(ctx, 3);
-  if (!from) return;
-  auto to = end_argument(ctx, 4);
-  if (!to) return;
-  blocking_move(ctx, *from, *to, 5, serve_blmove);
+  // The ends are validated here; serve_blmove reads them again once there is an element.
+  if (!end_argument(ctx, 3) || !end_argument(ctx, 4)) return;
+  blocking_move(ctx, 5, serve_blmove);
 }
 
 void brpoplpush_command(CommandContext& ctx) {
-  blocking_move(ctx, End::kTail, End::kHead, 3, serve_brpoplpush);
+  blocking_move(ctx, 3, serve_brpoplpush);
 }
 
 void blmpop_command(CommandContext& ctx) {
@@ -644,7 +684,7 @@ void blmpop_command(CommandContext& ctx) {
   Entry* entry = first_list(ctx, arguments->first_key, arguments->end_key, index, wrong_type);
   if (wrong_type) return;
   if (entry != nullptr) {
-    pop_reply_keyed(ctx, ctx.argv[index], *entry, arguments->end, arguments->count);
+    pop_keyed_logged(ctx, ctx.argv[index], *entry, arguments->end, arguments->count);
   } else if (!blocking_allowed(ctx)) {
     ctx.reply.null_array();
   } else {

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "pubsub.hpp"
 #include "server.hpp"
 #include "small_alloc.hpp"
 
@@ -228,10 +229,14 @@ void reply_members(CommandContext& ctx, const SetValue& set) {
   reply_each(ctx, set);
 }
 
-// Removes `entry`'s key when its set became empty, otherwise records the modification.
-void finish_write(CommandContext& ctx, Entry& entry, std::string_view key) {
+// After members left `entry`'s set: raises `event`, then removes the key ("del") when its set
+// became empty, otherwise records the modification (Redis's event order).
+void finish_removal(CommandContext& ctx, Entry& entry, std::string_view key,
+                    std::string_view event) {
+  notify_keyspace_event(ctx, kNotifySet, event, key);
   if (set_of(entry).empty()) {
     ctx.db().remove(key);
+    notify_keyspace_event(ctx, kNotifyGeneric, "del", key);
   } else {
     ctx.db().mark_modified(entry);
   }
@@ -252,14 +257,16 @@ std::optional<std::vector<SetValue*>> lookup_sets(CommandContext& ctx,
 }
 
 // The *STORE epilogue: `result` replaces whatever the destination held (any type; its TTL is
-// dropped), or the destination is deleted when the result is empty. Replies the result's size.
+// dropped) and raises `event`, or the destination is deleted ("del" if it existed) when the
+// result is empty. Replies the result's size.
 void store_result(CommandContext& ctx, std::string_view destination,
-                  std::unique_ptr<SetValue> result) {
+                  std::unique_ptr<SetValue> result, std::string_view event) {
   const auto size = static_cast<long long>(result->size());
   if (size > 0) {
     ctx.db().set(destination, Object::composite(std::move(result)), false, ctx.now_ms);
-  } else {
-    ctx.db().remove(destination);
+    notify_keyspace_event(ctx, kNotifySet, event, destination);
+  } else if (ctx.db().remove(destination)) {
+    notify_keyspace_event(ctx, kNotifyGeneric, "del", destination);
   }
   ctx.reply.integer(size);
 }
@@ -283,7 +290,7 @@ void intersect(CommandContext& ctx, std::span<const std::string_view> keys,
   // Intersecting with a missing (empty) set is empty.
   if (std::find(sets.begin(), sets.end(), nullptr) != sets.end()) {
     if (output.destination) {
-      store_result(ctx, *output.destination, std::move(result));
+      store_result(ctx, *output.destination, std::move(result), "sinterstore");
     } else if (output.cardinality_only) {
       ctx.reply.integer(0);
     } else {
@@ -311,7 +318,7 @@ void intersect(CommandContext& ctx, std::span<const std::string_view> keys,
     }
   });
   if (output.destination) {
-    store_result(ctx, *output.destination, std::move(result));
+    store_result(ctx, *output.destination, std::move(result), "sinterstore");
   } else if (output.cardinality_only) {
     ctx.reply.integer(static_cast<long long>(cardinality));
   } else {
@@ -372,7 +379,8 @@ void union_or_difference(CommandContext& ctx, std::span<const std::string_view> 
     }
   }
   if (destination) {
-    store_result(ctx, *destination, std::move(result));
+    store_result(ctx, *destination, std::move(result),
+                 operation == SetOperation::kUnion ? "sunionstore" : "sdiffstore");
   } else {
     reply_members(ctx, *result);
   }
@@ -396,20 +404,26 @@ void spop_with_count(CommandContext& ctx) {
   }
   SetValue& set = set_of(*entry);
   const std::size_t size = set.size();
+  notify_keyspace_event(ctx, kNotifySet, "spop", key);
   if (count >= size) {
     reply_members(ctx, set);
     ctx.db().remove(key);
+    notify_keyspace_event(ctx, kNotifyGeneric, "del", key);
+    ctx.log_as_command({"DEL", std::string(key)});
     return;
   }
   std::mt19937_64& rng = rng_for(ctx, key);
   const unsigned long long remaining = size - count;
   ctx.reply.set_header(count);
+  // The AOF gets the members actually popped (Redis propagates SREMs).
+  std::vector<std::string> srem = {"SREM", std::string(key)};
   if (remaining * kSpopMoveStrategyFactor > count) {
     // Few members requested: pop them one at a time.
     for (unsigned long long i = 0; i < count; ++i) {
       std::string member = set.random_member(rng);
       ctx.reply.bulk(member);
       set.remove(member);
+      srem.push_back(std::move(member));
     }
   } else {
     // Most of the set requested: move the members that stay into a new set, return the rest.
@@ -422,12 +436,14 @@ void spop_with_count(CommandContext& ctx) {
       set.remove(member);
     }
     reply_each(ctx, set);
+    set.for_each([&](std::string_view member) { srem.emplace_back(member); });
     std::uint8_t lfu_counter = entry->value.lfu_counter;
     entry->value = Object::composite(std::move(kept));
     entry->value.access_time_ms = ctx.now_ms;
     entry->value.lfu_counter = lfu_counter;
   }
   ctx.db().mark_modified(*entry);
+  ctx.log_as_command(std::move(srem));
 }
 
 // SRANDMEMBER key count (Redis srandmemberWithCountCommand): distinct members for a positive
@@ -525,7 +541,10 @@ void sadd_command(CommandContext& ctx) {
   for (std::size_t i = 2; i < ctx.argc(); ++i) {
     if (set.add(ctx.argv[i], max_intset)) ++added;
   }
-  if (added != 0) ctx.db().mark_modified(*entry);
+  if (added != 0) {
+    ctx.db().mark_modified(*entry);
+    notify_keyspace_event(ctx, kNotifySet, "sadd", key);
+  }
   ctx.reply.integer(added);
 }
 
@@ -540,7 +559,7 @@ void srem_command(CommandContext& ctx) {
     for (std::size_t i = 2; i < ctx.argc() && !set.empty(); ++i) {
       if (set.remove(ctx.argv[i])) ++removed;
     }
-    if (removed != 0) finish_write(ctx, *entry, key);
+    if (removed != 0) finish_removal(ctx, *entry, key, "srem");
   }
   ctx.reply.integer(removed);
 }
@@ -581,7 +600,8 @@ void spop_command(CommandContext& ctx) {
   std::string member = set.random_member(rng_for(ctx, key));
   set.remove(member);
   ctx.reply.bulk(member);
-  finish_write(ctx, *entry, key);
+  finish_removal(ctx, *entry, key, "spop");
+  ctx.log_as_command({"SREM", std::string(key), std::move(member)});
 }
 
 void srandmember_command(CommandContext& ctx) {
@@ -613,13 +633,16 @@ void smove_command(CommandContext& ctx) {
     ctx.reply.integer(0);
     return;
   }
-  finish_write(ctx, *source, source_key);
+  finish_removal(ctx, *source, source_key, "srem");
   if (destination == nullptr) {
     destination = &ctx.db().add(std::string(destination_key),
                                 Object::composite(SetValue::create_for(member)), ctx.now_ms);
   }
-  set_of(*destination).add(member, max_intset_entries(ctx));
-  ctx.db().mark_modified(*destination);
+  // A member the destination already holds changes nothing there (no event, WATCH intact).
+  if (set_of(*destination).add(member, max_intset_entries(ctx))) {
+    ctx.db().mark_modified(*destination);
+    notify_keyspace_event(ctx, kNotifySet, "sadd", destination_key);
+  }
   ctx.reply.integer(1);
 }
 

@@ -148,6 +148,9 @@ void set_generic(CommandContext& ctx, unsigned flags, std::string_view key, std:
   if (expire_ms) {
     ctx.db().set_expire(entry, *expire_ms);
     notify_keyspace_event(ctx, kNotifyGeneric, "expire", key);
+    // A relative (or seconds) expiry replays as the absolute instant (Redis: SET PXAT).
+    ctx.log_as_command(
+        {"SET", std::string(key), std::string(value), "PXAT", std::to_string(*expire_ms)});
   }
   if (flags & kSetGet) return;
   if (reply_integer) {
@@ -246,14 +249,18 @@ void getex_command(CommandContext& ctx) {
   }
   IntegerText scratch;
   ctx.reply.bulk(entry->value.view(scratch));
+  const std::string key(ctx.argv[1]);
   if (when && *when <= ctx.now_ms) {
-    ctx.db().remove(ctx.argv[1]);
-    notify_keyspace_event(ctx, kNotifyGeneric, "del", ctx.argv[1]);
+    ctx.db().remove(key);
+    notify_keyspace_event(ctx, kNotifyGeneric, "del", key);
+    ctx.log_as_command({"DEL", key});
   } else if (when) {
     ctx.db().set_expire(*entry, *when);
-    notify_keyspace_event(ctx, kNotifyGeneric, "expire", ctx.argv[1]);
+    notify_keyspace_event(ctx, kNotifyGeneric, "expire", key);
+    ctx.log_as_command({"PEXPIREAT", key, std::to_string(*when)});
   } else if ((options->flags & kPersist) && ctx.db().remove_expire(*entry)) {
-    notify_keyspace_event(ctx, kNotifyGeneric, "persist", ctx.argv[1]);
+    notify_keyspace_event(ctx, kNotifyGeneric, "persist", key);
+    ctx.log_as_command({"PERSIST", key});
   }
 }
 
@@ -269,6 +276,7 @@ void getdel_command(CommandContext& ctx) {
   ctx.reply.bulk(entry->value.view(scratch));
   ctx.db().remove(ctx.argv[1]);
   notify_keyspace_event(ctx, kNotifyGeneric, "del", ctx.argv[1]);
+  ctx.log_as_command({"DEL", std::string(ctx.argv[1])});
 }
 
 void mget_command(CommandContext& ctx) {
@@ -365,6 +373,8 @@ void incrbyfloat_command(CommandContext& ctx) {
   }
   std::string text = long_double_to_human_string(value);
   ctx.reply.bulk(text);
+  // Replayed as the result itself, so float formatting can never make the replay differ.
+  ctx.log_as_command({"SET", std::string(ctx.argv[1]), text, "KEEPTTL"});
   Object result = Object::plain_string(std::move(text));
   if (entry != nullptr) {
     result.access_time_ms = ctx.now_ms;

@@ -26,6 +26,7 @@
 
 #include "blocking.hpp"
 #include "commands.hpp"
+#include "pubsub.hpp"
 #include "server.hpp"
 #include "t_set.hpp"
 #include "util.hpp"
@@ -505,10 +506,12 @@ ZsetLimits limits_of(CommandContext& ctx) {
 }
 
 // Looks up a key for a sorted-set command: nullptr when missing (nothing replied) or when it
-// holds another type (`wrong_type` set, WRONGTYPE replied).
-Entry* lookup_zset(CommandContext& ctx, std::string_view key, bool& wrong_type) {
+// holds another type (`wrong_type` set, WRONGTYPE replied). Readers pass Lookup::kRead (keyspace
+// hits/misses, "keymiss").
+Entry* lookup_zset(CommandContext& ctx, std::string_view key, bool& wrong_type,
+                   Lookup mode = Lookup::kWrite) {
   wrong_type = false;
-  Entry* entry = lookup_key(ctx, key);
+  Entry* entry = lookup_key(ctx, key, mode);
   if (entry != nullptr && entry->value.type() != ObjectType::kZset) {
     wrong_type = true;
     ctx.reply.error(errors::kWrongType);
@@ -521,10 +524,14 @@ ZsetValue& zset_of(Entry& entry) {
   return entry.value.as<ZsetValue>();
 }
 
-// After a removal: deletes the key when the set emptied, else records the modification.
-void finish_removal(CommandContext& ctx, std::string_view key, Entry& entry) {
+// After a removal: raises `event`, then deletes the key when the set emptied ("del"), else
+// records the modification (Redis's event order).
+void finish_removal(CommandContext& ctx, std::string_view key, Entry& entry,
+                    std::string_view event) {
+  notify_keyspace_event(ctx, kNotifyZset, event, key);
   if (zset_of(entry).empty()) {
     ctx.db().remove(key);
+    notify_keyspace_event(ctx, kNotifyGeneric, "del", key);
   } else {
     ctx.db().mark_modified(entry);
   }
@@ -715,7 +722,10 @@ void zadd_generic(CommandContext& ctx, unsigned flags) {
     }
     score = new_score;
   }
-  if (added + updated > 0) ctx.db().mark_modified(*entry);
+  if (added + updated > 0) {
+    ctx.db().mark_modified(*entry);
+    notify_keyspace_event(ctx, kNotifyZset, incr ? "zincr" : "zadd", key);
+  }
   if (incr) {
     processed ? ctx.reply.double_value(score) : ctx.reply.null();
   } else {
@@ -755,15 +765,19 @@ class ReplyResult final : public RangeResult {
   ReplyBuilder body_;
 };
 
-// Stores a computed set at `destination`, replacing any value and TTL (Redis setKey), and
-// replies with its size; an empty result deletes the destination instead and replies 0.
+// Stores a computed set at `destination`, replacing any value and TTL (Redis setKey), raises
+// `event` and replies with its size; an empty result deletes the destination instead ("del"
+// when it existed) and replies 0.
 void store_result(CommandContext& ctx, std::string_view destination,
-                  std::unique_ptr<ZsetValue> value) {
+                  std::unique_ptr<ZsetValue> value, std::string_view event) {
   std::size_t size = value->size();
   if (size == 0) {
-    ctx.db().remove(destination);
+    if (ctx.db().remove(destination)) {
+      notify_keyspace_event(ctx, kNotifyGeneric, "del", destination);
+    }
   } else {
     ctx.db().set(destination, Object::composite(std::move(value)), false, ctx.now_ms);
+    notify_keyspace_event(ctx, kNotifyZset, event, destination);
   }
   ctx.reply.integer(static_cast<long long>(size));
 }
@@ -781,7 +795,9 @@ class StoreResult final : public RangeResult {
     double ignored;
     value_->add(member, score, 0, limits_, ignored);
   }
-  void finish(std::size_t) override { store_result(ctx_, destination_, std::move(value_)); }
+  void finish(std::size_t) override {
+    store_result(ctx_, destination_, std::move(value_), "zrangestore");
+  }
 
  private:
   CommandContext& ctx_;
@@ -911,7 +927,7 @@ void zrange_generic(CommandContext& ctx, std::size_t key_index, bool store, Rang
       break;
   }
   bool wrong_type;
-  Entry* entry = lookup_zset(ctx, ctx.argv[key_index], wrong_type);
+  Entry* entry = lookup_zset(ctx, ctx.argv[key_index], wrong_type, Lookup::kRead);
   if (wrong_type) return;
   std::optional<StoreResult> store_result;
   std::optional<ReplyResult> reply_result;
@@ -944,7 +960,7 @@ void count_generic(CommandContext& ctx, const std::optional<Range>& range,
     return;
   }
   bool wrong_type;
-  Entry* entry = lookup_zset(ctx, ctx.argv[1], wrong_type);
+  Entry* entry = lookup_zset(ctx, ctx.argv[1], wrong_type, Lookup::kRead);
   if (wrong_type) return;
   ctx.reply.integer(entry == nullptr ? 0 : zset_of(*entry).count_in(*range));
 }
@@ -1001,7 +1017,12 @@ void zremrange_generic(CommandContext& ctx, RangeType type) {
     if (end >= length) end = length - 1;
     removed = zset.erase_ranks(static_cast<std::size_t>(start), static_cast<std::size_t>(end));
   }
-  if (removed > 0) finish_removal(ctx, key, *entry);
+  if (removed > 0) {
+    finish_removal(ctx, key, *entry,
+                   score_range ? "zremrangebyscore"
+                   : lex_range ? "zremrangebylex"
+                               : "zremrangebyrank");
+  }
   ctx.reply.integer(static_cast<long long>(removed));
 }
 
@@ -1056,7 +1077,7 @@ class RankIndex {
 // return distinct elements (all of them when count >= size).
 void zrandmember_with_count(CommandContext& ctx, long long requested, bool with_scores) {
   bool wrong_type;
-  Entry* entry = lookup_zset(ctx, ctx.argv[1], wrong_type);
+  Entry* entry = lookup_zset(ctx, ctx.argv[1], wrong_type, Lookup::kRead);
   if (wrong_type) return;
   if (entry == nullptr || requested == 0) {
     ctx.reply.array_header(0);
@@ -1177,7 +1198,8 @@ void zset_operation(CommandContext& ctx, std::optional<std::string_view> destina
   std::vector<OperationInput> inputs(setnum);
   std::size_t j = numkeys_index + 1;
   for (std::size_t i = 0; i < setnum; ++i, ++j) {
-    Entry* entry = lookup_key(ctx, ctx.argv[j]);
+    // Read lookups for the STORE forms too, like Redis 7.0.
+    Entry* entry = lookup_key(ctx, ctx.argv[j], Lookup::kRead);
     if (entry == nullptr) continue;
     if (entry->value.type() == ObjectType::kZset) {
       inputs[i].zset = &zset_of(*entry);
@@ -1292,7 +1314,10 @@ void zset_operation(CommandContext& ctx, std::optional<std::string_view> destina
     ctx.reply.integer(cardinality);
   } else if (destination) {
     result->shrink_if_fits(limits, longest);
-    store_result(ctx, *destination, std::move(result));
+    store_result(ctx, *destination, std::move(result),
+                 operation == SetOperation::kUnion   ? "zunionstore"
+                 : operation == SetOperation::kInter ? "zinterstore"
+                                                     : "zdiffstore");
   } else {
     ElementWriter writer(ctx.reply, with_scores);
     writer.header(result->size());
@@ -1340,7 +1365,7 @@ void pop_zset_and_reply(CommandContext& ctx, std::string_view key, Entry& entry,
   } else {
     zset.erase_ranks(0, popped - 1);
   }
-  finish_removal(ctx, key, entry);
+  finish_removal(ctx, key, entry, max ? "zpopmax" : "zpopmin");
 }
 
 namespace {
@@ -1417,20 +1442,20 @@ void zrem_command(CommandContext& ctx) {
   ZsetValue& zset = zset_of(*entry);
   long long removed = 0;
   for (std::size_t i = 2; i < ctx.argc() && !zset.empty(); ++i) removed += zset.remove(ctx.argv[i]);
-  if (removed > 0) finish_removal(ctx, key, *entry);
+  if (removed > 0) finish_removal(ctx, key, *entry, "zrem");
   ctx.reply.integer(removed);
 }
 
 void zcard_command(CommandContext& ctx) {
   bool wrong_type;
-  Entry* entry = lookup_zset(ctx, ctx.argv[1], wrong_type);
+  Entry* entry = lookup_zset(ctx, ctx.argv[1], wrong_type, Lookup::kRead);
   if (wrong_type) return;
   ctx.reply.integer(entry == nullptr ? 0 : static_cast<long long>(zset_of(*entry).size()));
 }
 
 void zscore_command(CommandContext& ctx) {
   bool wrong_type;
-  Entry* entry = lookup_zset(ctx, ctx.argv[1], wrong_type);
+  Entry* entry = lookup_zset(ctx, ctx.argv[1], wrong_type, Lookup::kRead);
   if (wrong_type) return;
   std::optional<double> score;
   if (entry != nullptr) score = zset_of(*entry).score(ctx.argv[2]);
@@ -1439,7 +1464,7 @@ void zscore_command(CommandContext& ctx) {
 
 void zmscore_command(CommandContext& ctx) {
   bool wrong_type;
-  Entry* entry = lookup_zset(ctx, ctx.argv[1], wrong_type);
+  Entry* entry = lookup_zset(ctx, ctx.argv[1], wrong_type, Lookup::kRead);
   if (wrong_type) return;
   ctx.reply.array_header(ctx.argc() - 2);
   for (std::size_t i = 2; i < ctx.argc(); ++i) {
@@ -1453,7 +1478,7 @@ namespace {
 
 void zrank_generic(CommandContext& ctx, bool reverse) {
   bool wrong_type;
-  Entry* entry = lookup_zset(ctx, ctx.argv[1], wrong_type);
+  Entry* entry = lookup_zset(ctx, ctx.argv[1], wrong_type, Lookup::kRead);
   if (wrong_type) return;
   std::optional<std::size_t> rank;
   if (entry != nullptr) rank = zset_of(*entry).rank(ctx.argv[2], reverse);
@@ -1614,7 +1639,7 @@ void zrandmember_command(CommandContext& ctx) {
     return;
   }
   bool wrong_type;
-  Entry* entry = lookup_zset(ctx, ctx.argv[1], wrong_type);
+  Entry* entry = lookup_zset(ctx, ctx.argv[1], wrong_type, Lookup::kRead);
   if (wrong_type) return;
   if (entry == nullptr) {
     ctx.reply.null();
@@ -1629,7 +1654,7 @@ void zscan_command(CommandContext& ctx) {
   auto cursor = cursor_argument(ctx, 2);
   if (!cursor) return;
   bool wrong_type;
-  Entry* entry = lookup_zset(ctx, ctx.argv[1], wrong_type);
+  Entry* entry = lookup_zset(ctx, ctx.argv[1], wrong_type, Lookup::kRead);
   if (wrong_type) return;
   if (entry == nullptr) {
     ctx.reply.array_header(2);

@@ -47,5 +47,8 @@ bool glob_match(std::string_view pattern, std::string_view text, bool nocase = f
 
 // ASCII case-insensitive equality (Redis strcasecmp on option names).
 bool iequals(std::string_view a, std::string_view b);
+// Writes all of `bytes` to `fd` (retrying short writes and EINTR); false on an error (errno
+// set). A blocking system call: call it inside goro::blocking from a goroutine.
+bool write_fully(int fd, std::string_view bytes);
 
 }  // namespace gorodis

@@ -28,8 +28,12 @@ enum class PStatus : std::uint8_t {
 inline std::uint64_t pack_pstate(std::uint64_t epoch, PStatus s) {
   return epoch << 8 | static_cast<std::uint8_t>(s);
 }
-inline PStatus pstate_status(std::uint64_t state) { return static_cast<PStatus>(state & 0xff); }
-inline std::uint64_t pstate_epoch(std::uint64_t state) { return state >> 8; }
+inline PStatus pstate_status(std::uint64_t state) {
+  return static_cast<PStatus>(state & 0xff);
+}
+inline std::uint64_t pstate_epoch(std::uint64_t state) {
+  return state >> 8;
+}
 
 constexpr int kRunqSize = 256;
 constexpr int kMaxProcs = 1024;
@@ -37,9 +41,9 @@ constexpr int kMaxProcs = 1024;
 struct P {
   int id = 0;
   std::atomic<std::uint64_t> state{pack_pstate(0, PStatus::kIdle)};
-  P* link = nullptr;  // idle list
+  P* link = nullptr;                        // idle list
   std::atomic<std::uint32_t> schedtick{0};  // goroutines scheduled (sysmon watches it)
-  std::atomic<G*> running_g{nullptr};        // the goroutine last started here (for sysmon)
+  std::atomic<G*> running_g{nullptr};       // the goroutine last started here (for sysmon)
 
   // Local run queue: a lock-free ring; only the owner pushes (tail), anyone pops (head CAS).
   std::atomic<std::uint32_t> runq_head{0};
@@ -151,7 +155,9 @@ struct Sched {
 
 extern Sched* sched;
 
-inline P* allp_at(int i) { return sched->allp[i].load(std::memory_order_acquire); }
+inline P* allp_at(int i) {
+  return sched->allp[i].load(std::memory_order_acquire);
+}
 
 // All Gs ever created (for dumps and deadlock reports); never freed while the process lives.
 extern Lock allg_lock;

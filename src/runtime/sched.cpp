@@ -145,7 +145,9 @@ M* mget() {
 
 // ---- global run queue (REQUIRES: sched->lock) ---------------------------------------------
 
-void globrunq_put(G* gp) { globrunq_put_batch(gp, gp, 1); }
+void globrunq_put(G* gp) {
+  globrunq_put_batch(gp, gp, 1);
+}
 
 G* globrunq_pop() {
   G* gp = sched->runq_head;

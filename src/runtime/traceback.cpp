@@ -63,8 +63,8 @@ struct Symbolizer {
 
   Symbolizer() {
     static char* debuginfo_path = nullptr;
-    static const Dwfl_Callbacks callbacks = {
-        dwfl_linux_proc_find_elf, dwfl_standard_find_debuginfo, nullptr, &debuginfo_path};
+    static const Dwfl_Callbacks callbacks = {dwfl_linux_proc_find_elf, dwfl_standard_find_debuginfo,
+                                             nullptr, &debuginfo_path};
     dwfl = dwfl_begin(&callbacks);
     if (dwfl && (dwfl_linux_proc_report(dwfl, getpid()) != 0 ||
                  dwfl_report_end(dwfl, nullptr, nullptr) != 0)) {
@@ -227,7 +227,9 @@ void created_by(std::string& out, const G* gp) {
   out += where;
 }
 
-bool is_live(GStatus s) { return s != GStatus::kDead && s != GStatus::kIdle; }
+bool is_live(GStatus s) {
+  return s != GStatus::kDead && s != GStatus::kIdle;
+}
 
 void append_others(std::string& out, const G* current) {
   std::lock_guard<Lock> guard(allg_lock);

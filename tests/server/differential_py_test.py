@@ -29,6 +29,7 @@ How it works:
   * Every seed runs first in RESP2, then after HELLO 3 in RESP3.
 On a mismatch the seed, the command's position, the command and both replies are printed."""
 import argparse
+import contextlib
 import os
 import random
 import signal
@@ -625,11 +626,79 @@ def capture_dumps(redis):
     return dumps + [dumps[0][:-1] + bytes([dumps[0][-1] ^ 1])]
 
 
+def usable_rows(conn, families):
+    """Per family, the rows whose command gorodis knows (COMMAND INFO; a family without any is
+    left out), the names each family lacks, and the set of known names."""
+    names = sorted({name for rows in families.values() for name, _ in rows})
+    known = known_commands(conn, names)
+    rows, missing = {}, {}
+    for family, family_rows in families.items():
+        usable = [(name, generator) for name, generator in family_rows if name in known]
+        missing[family] = [name for name, _ in family_rows if name not in known]
+        if usable:
+            rows[family] = usable
+    return rows, missing, known
+
+
+class Draw:
+    """Draws seeded random commands from `rows`: a family (families weigh the same, whatever
+    their size), one of its rows with the family's own keys as home, then mutate()."""
+
+    def __init__(self, seed, rows, dumps):
+        self.rng = random.Random(seed)
+        self.gen = Gen(self.rng, dumps)
+        self.rows = rows
+        self.families = sorted(rows)
+        self.homes = {f: [f"{f.replace(' ', '')}:{i}" for i in range(3)] for f in self.families}
+
+    def __call__(self):
+        """(family, (args, mode, tolerance))."""
+        family = self.rng.choice(self.families)
+        _, generator = self.rng.choice(self.rows[family])
+        self.gen.home = self.homes[family]
+        return family, mutate(self.rng, generator(self.gen))
+
+
+def parse_arguments(commands_per_seed):
+    parser = argparse.ArgumentParser()
+    parser.add_argument("gorodis")
+    parser.add_argument("--seed", type=int, action="append")
+    parser.add_argument("--commands", type=int, default=commands_per_seed)
+    parser.add_argument("--verbose", action="store_true")
+    return parser.parse_args()
+
+
+def reference_missing(test):
+    """True (after saying the test is skipped) when redis-server is not installed."""
+    if os.path.exists(REDIS_SERVER):
+        return False
+    print(f"SKIPPED: {REDIS_SERVER} is not installed (scripts/deps.sh installs redis-server); "
+          f"the {test} needs it as the reference")
+    return True
+
+
+def stop_redis(process):
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+@contextlib.contextmanager
+def side_by_side(binary):
+    """A redis-server and a gorodis: yields (gorodis's port, a Connection to redis-server) and
+    stops both however the block ends."""
+    redis_process, redis_conn = start_redis()
+    try:
+        with gorodis(binary) as client:
+            yield client.connection_pool.connection_kwargs["port"], redis_conn
+    finally:
+        stop_redis(redis_process)
+
+
 def run_seed(seed, count, rows, gorodis_conn, redis_conn, dumps, stats, verbose):
-    rng = random.Random(seed)
-    gen = Gen(rng, dumps)
-    families = sorted(rows)
-    homes = {f: [f"{f.replace(' ', '')}:{i}" for i in range(3)] for f in families}
+    draw = Draw(seed, rows, dumps)
     mismatches = []
     for conn in (gorodis_conn, redis_conn):
         conn.pipeline([["HELLO", "2"], ["FLUSHALL"], *RESET])
@@ -639,12 +708,7 @@ def run_seed(seed, count, rows, gorodis_conn, redis_conn, dumps, stats, verbose)
             redis_conn.pipeline([["HELLO", "3"]])
         done = 0
         while done < count:
-            batch = []
-            for _ in range(min(BATCH, count - done)):
-                family = rng.choice(families)  # families weigh the same, whatever their size
-                _, generator = rng.choice(rows[family])
-                gen.home = homes[family]
-                batch.append((family, mutate(rng, generator(gen))))
+            batch = [draw() for _ in range(min(BATCH, count - done))]
             commands = [c[1][0] for c in batch]
             got = gorodis_conn.pipeline(commands)
             want = redis_conn.pipeline(commands)
@@ -660,49 +724,28 @@ def run_seed(seed, count, rows, gorodis_conn, redis_conn, dumps, stats, verbose)
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("gorodis")
-    parser.add_argument("--seed", type=int, action="append")
-    parser.add_argument("--commands", type=int, default=COMMANDS_PER_SEED)
-    parser.add_argument("--verbose", action="store_true")
-    options = parser.parse_args()
-    if not os.path.exists(REDIS_SERVER):
-        print(f"SKIPPED: {REDIS_SERVER} is not installed (scripts/deps.sh installs redis-server); "
-              "the differential test needs it as the reference")
+    options = parse_arguments(COMMANDS_PER_SEED)
+    if reference_missing("differential test"):
         return 0
 
     started = time.time()
-    redis_process, redis_conn = start_redis()
-    try:
-        with gorodis(options.gorodis) as client:
-            gorodis_conn = Connection(client.connection_pool.connection_kwargs["port"])
-            names = sorted({name for rows in FAMILIES.values() for name, _ in rows})
-            known = known_commands(gorodis_conn, names)
-            rows = {}
-            for family, family_rows in FAMILIES.items():
-                usable = [(name, generator) for name, generator in family_rows if name in known]
-                missing = [name for name, _ in family_rows if name not in known]
-                state = "off (gorodis knows none of its commands)" if not usable else (
-                    f"{len(usable)} commands"
-                    + (f", without {' '.join(missing)}" if missing else ""))
-                print(f"family {family}: {state}")
-                if usable:
-                    rows[family] = usable
-            dumps = capture_dumps(redis_conn)
-            mismatches = []
-            stats = {family: [0, 0] for family in rows}  # commands, error replies
-            seeds = options.seed or SEEDS
-            for seed in seeds:
-                mismatches += run_seed(seed, options.commands, rows, gorodis_conn, redis_conn,
-                                       dumps, stats, options.verbose)
-            for family, (commands, errors) in stats.items():
-                print(f"family {family}: {commands} commands run, {errors} answered with an error")
-    finally:
-        redis_process.send_signal(signal.SIGTERM)
-        try:
-            redis_process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            redis_process.kill()
+    with side_by_side(options.gorodis) as (port, redis_conn):
+        gorodis_conn = Connection(port)
+        rows, missing, _ = usable_rows(gorodis_conn, FAMILIES)
+        for family in FAMILIES:
+            state = "off (gorodis knows none of its commands)" if family not in rows else (
+                f"{len(rows[family])} commands"
+                + (f", without {' '.join(missing[family])}" if missing[family] else ""))
+            print(f"family {family}: {state}")
+        dumps = capture_dumps(redis_conn)
+        mismatches = []
+        stats = {family: [0, 0] for family in rows}  # commands, error replies
+        seeds = options.seed or SEEDS
+        for seed in seeds:
+            mismatches += run_seed(seed, options.commands, rows, gorodis_conn, redis_conn, dumps,
+                                   stats, options.verbose)
+        for family, (commands, errors) in stats.items():
+            print(f"family {family}: {commands} commands run, {errors} answered with an error")
 
     total = len(seeds) * 2 * options.commands
     for seed, protocol, index, family, args, mode, got, want in mismatches[:MAX_REPORTED]:

@@ -26,7 +26,10 @@ def free_port():
 @contextlib.contextmanager
 def gorodis(binary, *args):
     port = free_port()
-    server = subprocess.Popen([binary, "--port", str(port), *args], stdout=subprocess.DEVNULL,
+    # No save rules unless a test asks (later arguments win): like Redis's own test servers,
+    # and no dump.rdb left in the working directory for the next test to load.
+    server = subprocess.Popen([binary, "--port", str(port), "--save", "", *args],
+                              stdout=subprocess.DEVNULL,
                               env=dict(os.environ, GOMAXPROCS="2"))
     try:
         client = redis.Redis(port=port, socket_timeout=10, decode_responses=True)

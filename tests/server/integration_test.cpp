@@ -80,7 +80,9 @@ class RawConn {
 class Gorodis {
  public:
   explicit Gorodis(std::vector<std::string> options = {}, int gomaxprocs = 2) : port_(free_port()) {
-    std::vector<std::string> args = {GORODIS_BIN, "--port", std::to_string(port_)};
+    // No save rules unless a test asks (options come later and win): a SHUTDOWN or SIGTERM
+    // would otherwise leave a dump.rdb in the working directory for the next test to load.
+    std::vector<std::string> args = {GORODIS_BIN, "--port", std::to_string(port_), "--save", ""};
     args.insert(args.end(), options.begin(), options.end());
     pid_ = fork();
     if (pid_ == 0) {

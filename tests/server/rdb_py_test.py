@@ -4,6 +4,7 @@ redis-check-rdb and loads in Redis with the same data; Redis's dump loads in gor
 RELOAD keeps everything; a damaged file stops gorodis's start-up with a clear message.
 Usage: rdb_py_test.py <gorodis binary>; exit status 0 on success."""
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -129,9 +130,70 @@ def background_save_is_a_point_in_time(binary, directory):
         assert r.exists("new:0", "new:9999") == 0
 
 
+def wait_for(condition, what, seconds=30):
+    deadline = time.time() + seconds
+    while not condition():
+        assert time.time() < deadline, what
+        time.sleep(0.05)
+
+
+def save_rules(binary, directory):
+    """`save <seconds> <changes>` starts a BGSAVE once both are reached, like Redis's cron."""
+    path = os.path.join(directory, "rules.rdb")
+    with gorodis(binary, "--dir", directory, "--dbfilename", "rules.rdb", "--save", "1 5") as r:
+        assert r.config_get("save") == {"save": "1 5"}
+        assert r.info("persistence")["rdb_changes_since_last_save"] == 0
+        r.set("a", "1")
+        r.rpush("b", "x", "y")
+        # The same count as Redis's server.dirty for these commands.
+        assert r.info("persistence")["rdb_changes_since_last_save"] == 3
+        time.sleep(2.5)  # more than a second, but three changes are fewer than five
+        assert not os.path.exists(path)
+        r.sadd("c", "m", "n")
+        wait_for(lambda: os.path.exists(path), "the save rule never fired")
+        wait_for(lambda: r.info("persistence")["rdb_changes_since_last_save"] == 0,
+                 "the save was not recorded")
+        try:
+            r.config_set("save", "1 2 3")
+            raise AssertionError("an odd number of save values was accepted")
+        except redis.ResponseError as error:
+            assert "Invalid save parameters" in str(error), error
+        r.config_set("save", "  100   5 ")
+        assert r.config_get("save") == {"save": "100 5"}
+    with gorodis(binary, "--dir", directory, "--dbfilename", "rules.rdb") as r:
+        assert r.get("a") == "1" and r.lrange("b", 0, -1) == ["x", "y"]
+        assert r.smembers("c") == {"m", "n"}
+
+
+def sigterm_saves_when_rules_exist(binary, directory):
+    """Like Redis, SIGTERM saves before exiting when save rules are configured."""
+    port = free_port()
+    server = subprocess.Popen([binary, "--port", str(port), "--dir", directory, "--dbfilename",
+                               "term.rdb", "--save", "3600 1"], stdout=subprocess.DEVNULL)
+    try:
+        client = redis.Redis(port=port, socket_timeout=10, decode_responses=True)
+
+        def ready():
+            try:
+                return client.ping()
+            except redis.ConnectionError:
+                return False
+        wait_for(ready, "gorodis did not start")
+        client.set("kept", "by SIGTERM")
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(30) == 0
+    finally:
+        if server.poll() is None:
+            server.kill()
+    with gorodis(binary, "--dir", directory, "--dbfilename", "term.rdb") as r:
+        assert r.get("kept") == "by SIGTERM"
+
+
 def main():
     binary = sys.argv[1]
     with tempfile.TemporaryDirectory() as directory:
+        save_rules(binary, directory)
+        sigterm_saves_when_rules_exist(binary, directory)
         background_save_is_a_point_in_time(binary, directory)
         with gorodis(binary, "--dir", directory, "--dbfilename", "g.rdb") as r:
             before = r.lastsave()
