@@ -1382,19 +1382,27 @@ Entry* first_zset(CommandContext& ctx, std::size_t first_key, std::size_t key_co
   return nullptr;
 }
 
+// A blocking pop that popped is logged as the ZPOPMIN/ZPOPMAX key count it did (Redis rewrites
+// BZPOPMIN and BZMPOP so), so a replay never waits and pops from the key that was served.
+void pop_zset_logged(CommandContext& ctx, std::string_view key, Entry& entry, bool max,
+                     std::size_t count, PopReply shape) {
+  pop_zset_and_reply(ctx, key, entry, max, count, shape);
+  ctx.log_as_command({max ? "ZPOPMAX" : "ZPOPMIN", std::string(key), std::to_string(count)});
+}
+
 // The ServeFns of the blocking pops (blocking.hpp): the replies of the non-blocking path.
 void serve_bzpopmin(CommandContext& ctx, std::string_view key) {
-  pop_zset_and_reply(ctx, key, *lookup_key(ctx, key), false, 1, PopReply::kKeyFlat);
+  pop_zset_logged(ctx, key, *lookup_key(ctx, key), false, 1, PopReply::kKeyFlat);
 }
 
 void serve_bzpopmax(CommandContext& ctx, std::string_view key) {
-  pop_zset_and_reply(ctx, key, *lookup_key(ctx, key), true, 1, PopReply::kKeyFlat);
+  pop_zset_logged(ctx, key, *lookup_key(ctx, key), true, 1, PopReply::kKeyFlat);
 }
 
 void serve_bzmpop(CommandContext& ctx, std::string_view key) {
   auto arguments = parse_zmpop_arguments(ctx, 2);  // valid: checked before the client blocked
-  pop_zset_and_reply(ctx, key, *lookup_key(ctx, key), arguments->max, arguments->count,
-                     PopReply::kKeyNested);
+  pop_zset_logged(ctx, key, *lookup_key(ctx, key), arguments->max, arguments->count,
+                  PopReply::kKeyNested);
 }
 
 // BZPOPMIN/BZPOPMAX/BZMPOP (Redis blockingGenericZpopCommand): the timeout at argv[timeout_index]
@@ -1410,7 +1418,7 @@ void blocking_zpop(CommandContext& ctx, std::size_t timeout_index, std::size_t f
   Entry* entry = first_zset(ctx, first_key, key_count, index, wrong_type);
   if (wrong_type) return;
   if (entry != nullptr) {
-    pop_zset_and_reply(ctx, ctx.argv[index], *entry, max, count, shape);
+    pop_zset_logged(ctx, ctx.argv[index], *entry, max, count, shape);
   } else if (!blocking_allowed(ctx)) {
     ctx.reply.null_array();
   } else {
