@@ -1,5 +1,5 @@
-// blocking.hpp — clients blocked on keys (Redis blocked.c): BLPOP BRPOP BLMOVE BRPOPLPUSH BLMPOP,
-// and whatever other type adds blocking pops (BZPOPMIN/BZPOPMAX/BZMPOP) the same way.
+// blocking.hpp — clients blocked on keys (Redis blocked.c): BLPOP BRPOP BLMOVE BRPOPLPUSH BLMPOP
+// (t_list.cpp) and BZPOPMIN BZPOPMAX BZMPOP (t_zset.cpp).
 //
 // Model. Each connection is a goroutine running Server::execute. A blocking command's handler
 // runs like any other, with its keys' shard locks held; when it finds none of its keys ready it
@@ -47,7 +47,7 @@
 // writer released the lock. The wake channel has capacity 1, so a wake-up sent before the
 // waiter parks is kept.
 //
-// Adding blocking pops for another type (sorted sets: BZPOPMIN/BZPOPMAX/BZMPOP):
+// Adding blocking pops for another type (as t_zset.cpp does for BZPOPMIN/BZPOPMAX/BZMPOP):
 //   1. In the handler, after the non-blocking attempt found all keys missing:
 //        if (!blocking_allowed(ctx)) { ctx.reply.null_array(); return; }
 //        block_for_keys(ctx, keys, *timeout, ObjectType::kZset, serve_bzpopmin);

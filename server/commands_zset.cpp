@@ -3,11 +3,46 @@
 // Generated from redis-server 7.0.15's COMMAND INFO and COMMAND DOCS (arity, flags, key specs,
 // ACL categories, tips, group, since, summary, complexity), so that COMMAND answers like Redis.
 // Only explicit ACL categories are listed; the implicit ones are added when the table is built.
-// BZPOPMIN, BZPOPMAX and BZMPOP are absent until blocking commands exist.
 #include "command_table.hpp"
 #include "commands.hpp"
 
 namespace gorodis {
+namespace {
+
+// ZMPOP's and BZMPOP's.
+constexpr std::string_view kZmpopComplexity =
+    "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in "
+    "the sorted set, and M being the number of elements popped.";
+
+// ZMPOP's and BZMPOP's keys: numkeys at `numkeys_index`, then the keys.
+KeySpec zmpop_keys(int numkeys_index) {
+  return {.flags = KeySpec::kRW | KeySpec::kAccess | KeySpec::kDelete,
+          .begin_index = numkeys_index,
+          .key_step = 1,
+          .find = KeySpec::FindKeys::kKeynum,
+          .keynum_index = 0,
+          .first_key = 1};
+}
+
+// BZPOPMIN and BZPOPMAX differ only in name, handler and summary.
+CommandSpec bzpop_spec(std::string_view name, CommandHandler handler, std::string_view summary) {
+  return {.name = name,
+          .handler = handler,
+          .arity = -3,
+          .flags = kWrite | kNoScript | kFast | kBlocking,
+          .acl_categories = kAclSortedset,
+          .key_specs = {{.flags = KeySpec::kRW | KeySpec::kAccess | KeySpec::kDelete,
+                         .begin_index = 1,
+                         .last_key = -2,
+                         .key_step = 1,
+                         .limit = 0}},
+          .group = "sorted-set",
+          .since = "5.0.0",
+          .summary = summary,
+          .complexity = "O(log(N)) with N being the number of elements in the sorted set."};
+}
+
+}  // namespace
 
 std::vector<CommandSpec> zset_command_specs() {
   return {
@@ -350,18 +385,28 @@ std::vector<CommandSpec> zset_command_specs() {
        .arity = -4,
        .flags = kWrite,
        .acl_categories = kAclSortedset,
-       .key_specs = {{.flags = KeySpec::kRW | KeySpec::kAccess | KeySpec::kDelete,
-                      .begin_index = 1,
-                      .key_step = 1,
-                      .find = KeySpec::FindKeys::kKeynum,
-                      .keynum_index = 0,
-                      .first_key = 1}},
+       .key_specs = {zmpop_keys(1)},
        .group = "sorted-set",
        .since = "7.0.0",
        .summary = "Remove and return members with scores in a sorted set",
-       .complexity =
-           "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of "
-           "elements in the sorted set, and M being the number of elements popped."},
+       .complexity = kZmpopComplexity},
+      bzpop_spec("bzpopmin", bzpopmin_command,
+                 "Remove and return the member with the lowest score from one or more sorted sets, "
+                 "or block until one is available"),
+      bzpop_spec("bzpopmax", bzpopmax_command,
+                 "Remove and return the member with the highest score from one or more sorted "
+                 "sets, or block until one is available"),
+      {.name = "bzmpop",
+       .handler = bzmpop_command,
+       .arity = -5,
+       .flags = kWrite | kBlocking,
+       .acl_categories = kAclSortedset,
+       .key_specs = {zmpop_keys(2)},
+       .group = "sorted-set",
+       .since = "7.0.0",
+       .summary =
+           "Remove and return members with scores in a sorted set or block until one is available",
+       .complexity = kZmpopComplexity},
       {.name = "zrandmember",
        .handler = zrandmember_command,
        .arity = -2,

@@ -20,13 +20,22 @@ std::size_t HashTableBase::bucket_count_for(std::size_t entries) {
   return std::max(kInitialBuckets, std::bit_ceil(std::max<std::size_t>(entries, 1)));
 }
 
+// Constant time: a byte swap reverses the bytes, then three swap steps reverse the bits inside
+// each byte (nibbles, bit pairs, bits), instead of 64 shift-and-or rounds per SCAN step.
 std::uint64_t HashTableBase::reverse_bits(std::uint64_t value) {
-  std::uint64_t result = 0;
-  for (int i = 0; i < 64; ++i) {
-    result = (result << 1) | (value & 1);
-    value >>= 1;
-  }
-  return result;
+#if defined(__has_builtin)
+#if __has_builtin(__builtin_bitreverse64)
+#define GORODIS_HAS_BITREVERSE64 1
+#endif
+#endif
+#ifdef GORODIS_HAS_BITREVERSE64
+  return __builtin_bitreverse64(value);
+#else
+  value = __builtin_bswap64(value);
+  value = ((value >> 4) & 0x0F0F0F0F0F0F0F0FULL) | ((value & 0x0F0F0F0F0F0F0F0FULL) << 4);
+  value = ((value >> 2) & 0x3333333333333333ULL) | ((value & 0x3333333333333333ULL) << 2);
+  return ((value >> 1) & 0x5555555555555555ULL) | ((value & 0x5555555555555555ULL) << 1);
+#endif
 }
 
 std::uint64_t HashTableBase::next_cursor(std::uint64_t cursor, std::uint64_t mask) {

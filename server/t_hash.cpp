@@ -514,11 +514,8 @@ void hrandfield_command(CommandContext& ctx) {
 }
 
 void hscan_command(CommandContext& ctx) {
-  auto cursor = parse_cursor(ctx.argv[2]);
-  if (!cursor) {
-    ctx.reply.error("ERR invalid cursor");
-    return;
-  }
+  auto cursor = cursor_argument(ctx, 2);
+  if (!cursor) return;
   bool wrong_type;
   HashValue* hash = lookup_hash(ctx, wrong_type);
   if (wrong_type) return;
@@ -528,32 +525,14 @@ void hscan_command(CommandContext& ctx) {
     ctx.reply.array_header(0);
     return;
   }
-  long long count = 10;
-  std::optional<std::string_view> pattern;
-  for (std::size_t i = 3; i < ctx.argc(); i += 2) {
-    bool has_value = i + 1 < ctx.argc();
-    if (iequals(ctx.argv[i], "count") && has_value) {
-      auto value = integer_argument(ctx, i + 1);
-      if (!value) return;
-      if (*value < 1) {
-        ctx.reply.error(errors::kSyntax);
-        return;
-      }
-      count = *value;
-    } else if (iequals(ctx.argv[i], "match") && has_value) {
-      pattern = ctx.argv[i + 1];
-      if (*pattern == "*") pattern.reset();
-    } else {
-      ctx.reply.error(errors::kSyntax);
-      return;
-    }
-  }
+  auto options = scan_options(ctx, 3, false);
+  if (!options) return;
   std::vector<std::string> elements;
-  std::uint64_t next = hash->scan(*cursor, static_cast<std::size_t>(count), elements);
+  std::uint64_t next = hash->scan(*cursor, static_cast<std::size_t>(options->count), elements);
   // The pattern filters fields; a field's value goes with it.
   std::vector<std::string_view> kept;
   for (std::size_t i = 0; i < elements.size(); i += 2) {
-    if (pattern && !glob_match(*pattern, elements[i])) continue;
+    if (!options->matches(elements[i])) continue;
     kept.push_back(elements[i]);
     kept.push_back(elements[i + 1]);
   }

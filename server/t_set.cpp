@@ -505,6 +505,25 @@ void srandmember_with_count(CommandContext& ctx) {
   for (const std::string& member : chosen) ctx.reply.bulk(member);
 }
 
+// The prologue SPOP and SRANDMEMBER share (Redis spopCommand/srandmemberCommand): with a count
+// argument runs `with_count`; otherwise looks the set up, itself replying the syntax error,
+// WRONGTYPE or nil (missing key). Returns the set's entry when the caller is to pick one member,
+// nullptr when the reply is written.
+Entry* single_member_target(CommandContext& ctx, void (*with_count)(CommandContext&), Lookup mode) {
+  if (ctx.argc() == 3) {
+    with_count(ctx);
+    return nullptr;
+  }
+  if (ctx.argc() > 3) {
+    ctx.reply.error(errors::kSyntax);
+    return nullptr;
+  }
+  bool wrong_type;
+  Entry* entry = lookup_set(ctx, ctx.argv[1], wrong_type, mode);
+  if (entry == nullptr && !wrong_type) ctx.reply.null();
+  return entry;
+}
+
 }  // namespace
 
 void sadd_command(CommandContext& ctx) {
@@ -574,22 +593,9 @@ void scard_command(CommandContext& ctx) {
 }
 
 void spop_command(CommandContext& ctx) {
-  if (ctx.argc() == 3) {
-    spop_with_count(ctx);
-    return;
-  }
-  if (ctx.argc() > 3) {
-    ctx.reply.error(errors::kSyntax);
-    return;
-  }
+  Entry* entry = single_member_target(ctx, spop_with_count, Lookup::kWrite);
+  if (entry == nullptr) return;
   std::string_view key = ctx.argv[1];
-  bool wrong_type;
-  Entry* entry = lookup_set(ctx, key, wrong_type, Lookup::kWrite);
-  if (wrong_type) return;
-  if (entry == nullptr) {
-    ctx.reply.null();
-    return;
-  }
   SetValue& set = set_of(*entry);
   std::string member = set.random_member(rng_for(ctx, key));
   set.remove(member);
@@ -599,23 +605,9 @@ void spop_command(CommandContext& ctx) {
 }
 
 void srandmember_command(CommandContext& ctx) {
-  if (ctx.argc() == 3) {
-    srandmember_with_count(ctx);
-    return;
-  }
-  if (ctx.argc() > 3) {
-    ctx.reply.error(errors::kSyntax);
-    return;
-  }
-  std::string_view key = ctx.argv[1];
-  bool wrong_type;
-  Entry* entry = lookup_set(ctx, key, wrong_type);
-  if (wrong_type) return;
-  if (entry == nullptr) {
-    ctx.reply.null();
-    return;
-  }
-  ctx.reply.bulk(set_of(*entry).random_member(rng_for(ctx, key)));
+  Entry* entry = single_member_target(ctx, srandmember_with_count, Lookup::kRead);
+  if (entry == nullptr) return;
+  ctx.reply.bulk(set_of(*entry).random_member(rng_for(ctx, ctx.argv[1])));
 }
 
 void smove_command(CommandContext& ctx) {

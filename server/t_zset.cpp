@@ -6,6 +6,10 @@
 // follows Redis's order exactly (options, then ranges, then the key's type), because clients see
 // which error comes first.
 //
+// The blocking pops (BZPOPMIN/BZPOPMAX/BZMPOP) are the non-blocking pops plus blocking.hpp: the
+// same key scan (first_zset), the same pop helper for the immediate reply and for the ServeFn
+// that answers a waiter, so both replies are the same bytes.
+//
 // Replies whose length is only known at the end (score/lex ranges with LIMIT) are written into a
 // side ReplyBuilder and appended after their header, instead of Redis's deferred length.
 #include "t_zset.hpp"
@@ -20,6 +24,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "blocking.hpp"
 #include "commands.hpp"
 #include "pubsub.hpp"
 #include "server.hpp"
@@ -1363,6 +1368,66 @@ void pop_zset_and_reply(CommandContext& ctx, std::string_view key, Entry& entry,
   finish_removal(ctx, key, entry, max ? "zpopmax" : "zpopmin");
 }
 
+namespace {
+
+// The first existing key among the `key_count` keys from argv[first_key] (Redis
+// genericZpopCommand's scan): its entry, with its argv index in `index`; nullptr when none
+// exists. A key of another type before any sorted set replies WRONGTYPE (wrong_type set).
+Entry* first_zset(CommandContext& ctx, std::size_t first_key, std::size_t key_count,
+                  std::size_t& index, bool& wrong_type) {
+  for (index = first_key; index < first_key + key_count; ++index) {
+    Entry* entry = lookup_zset(ctx, ctx.argv[index], wrong_type);
+    if (wrong_type || entry != nullptr) return entry;
+  }
+  return nullptr;
+}
+
+// A blocking pop that popped is logged as the ZPOPMIN/ZPOPMAX key count it did (Redis rewrites
+// BZPOPMIN and BZMPOP so), so a replay never waits and pops from the key that was served.
+void pop_zset_logged(CommandContext& ctx, std::string_view key, Entry& entry, bool max,
+                     std::size_t count, PopReply shape) {
+  pop_zset_and_reply(ctx, key, entry, max, count, shape);
+  ctx.log_as_command({max ? "ZPOPMAX" : "ZPOPMIN", std::string(key), std::to_string(count)});
+}
+
+// The ServeFns of the blocking pops (blocking.hpp): the replies of the non-blocking path.
+void serve_bzpopmin(CommandContext& ctx, std::string_view key) {
+  pop_zset_logged(ctx, key, *lookup_key(ctx, key), false, 1, PopReply::kKeyFlat);
+}
+
+void serve_bzpopmax(CommandContext& ctx, std::string_view key) {
+  pop_zset_logged(ctx, key, *lookup_key(ctx, key), true, 1, PopReply::kKeyFlat);
+}
+
+void serve_bzmpop(CommandContext& ctx, std::string_view key) {
+  auto arguments = parse_zmpop_arguments(ctx, 2);  // valid: checked before the client blocked
+  pop_zset_logged(ctx, key, *lookup_key(ctx, key), arguments->max, arguments->count,
+                  PopReply::kKeyNested);
+}
+
+// BZPOPMIN/BZPOPMAX/BZMPOP (Redis blockingGenericZpopCommand): the timeout at argv[timeout_index]
+// is checked first, then the first existing sorted set among the keys is popped like ZPOPMIN/
+// ZMPOP would; when none exists the client blocks on all of them (or, inside EXEC, gets nil).
+void blocking_zpop(CommandContext& ctx, std::size_t timeout_index, std::size_t first_key,
+                   std::size_t key_count, bool max, std::size_t count, PopReply shape,
+                   ServeFn serve) {
+  auto timeout = timeout_argument(ctx, timeout_index);
+  if (!timeout) return;
+  std::size_t index;
+  bool wrong_type;
+  Entry* entry = first_zset(ctx, first_key, key_count, index, wrong_type);
+  if (wrong_type) return;
+  if (entry != nullptr) {
+    pop_zset_logged(ctx, ctx.argv[index], *entry, max, count, shape);
+  } else if (!blocking_allowed(ctx)) {
+    ctx.reply.null_array();
+  } else {
+    block_for_keys(ctx, ctx.argv.subspan(first_key, key_count), *timeout, ObjectType::kZset, serve);
+  }
+}
+
+}  // namespace
+
 // ---- Commands -------------------------------------------------------------------------------
 
 void zadd_command(CommandContext& ctx) {
@@ -1534,17 +1599,34 @@ std::optional<ZmpopArguments> parse_zmpop_arguments(CommandContext& ctx,
 void zmpop_command(CommandContext& ctx) {
   auto arguments = parse_zmpop_arguments(ctx, 1);
   if (!arguments) return;
-  for (std::size_t i = 0; i < arguments->key_count; ++i) {
-    std::string_view key = ctx.argv[arguments->first_key + i];
-    bool wrong_type;
-    Entry* entry = lookup_zset(ctx, key, wrong_type);
-    if (wrong_type) return;
-    if (entry != nullptr) {
-      pop_zset_and_reply(ctx, key, *entry, arguments->max, arguments->count, PopReply::kKeyNested);
-      return;
-    }
+  std::size_t index;
+  bool wrong_type;
+  Entry* entry = first_zset(ctx, arguments->first_key, arguments->key_count, index, wrong_type);
+  if (wrong_type) return;
+  if (entry == nullptr) {
+    ctx.reply.null_array();
+    return;
   }
-  ctx.reply.null_array();
+  pop_zset_and_reply(ctx, ctx.argv[index], *entry, arguments->max, arguments->count,
+                     PopReply::kKeyNested);
+}
+
+void bzpopmin_command(CommandContext& ctx) {
+  blocking_zpop(ctx, ctx.argc() - 1, 1, ctx.argc() - 2, false, 1, PopReply::kKeyFlat,
+                serve_bzpopmin);
+}
+
+void bzpopmax_command(CommandContext& ctx) {
+  blocking_zpop(ctx, ctx.argc() - 1, 1, ctx.argc() - 2, true, 1, PopReply::kKeyFlat,
+                serve_bzpopmax);
+}
+
+// Like Redis zmpopGenericCommand, BZMPOP checks numkeys/MIN|MAX/COUNT before its timeout.
+void bzmpop_command(CommandContext& ctx) {
+  auto arguments = parse_zmpop_arguments(ctx, 2);
+  if (!arguments) return;
+  blocking_zpop(ctx, 1, arguments->first_key, arguments->key_count, arguments->max,
+                arguments->count, PopReply::kKeyNested, serve_bzmpop);
 }
 
 void zrandmember_command(CommandContext& ctx) {

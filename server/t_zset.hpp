@@ -213,8 +213,8 @@ void pop_zset_and_reply(CommandContext& ctx, std::string_view key, Entry& entry,
                         std::size_t count, PopReply shape);
 
 // ZMPOP's and BZMPOP's "numkeys key... MIN|MAX [COUNT count]", from argv[numkeys_index] (ZMPOP:
-// 1, BZMPOP: 2, after its timeout), checked like Redis zmpopGenericCommand; nullopt after
-// replying with the error.
+// 1, BZMPOP: 2), checked like Redis zmpopGenericCommand (so before BZMPOP's timeout, argv[1]);
+// nullopt after replying with the error.
 struct ZmpopArguments {
   std::size_t first_key = 0;  // argv index of the first key
   std::size_t key_count = 0;

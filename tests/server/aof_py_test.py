@@ -124,11 +124,22 @@ def blocked_pop_is_logged(r):
     assert r.blpop(["waited"], 5) == ("waited", "x")
 
 
+def blocked_zset_pop_is_logged(r):
+    """A BZPOPMAX served by a later ZADD replays as the ZPOPMAX it was."""
+    def add():
+        time.sleep(0.2)
+        redis.Redis(port=r.connection_pool.connection_kwargs["port"]).zadd(
+            "zwaited", {"x": 1, "y": 2})
+    threading.Thread(target=add).start()
+    assert r.bzpopmax(["znone", "zwaited"], 5) == ("zwaited", "y", 2)
+
+
 def round_trip(binary, directory):
     server = Server(binary, directory)
     r = server.client
     fill(r)
     blocked_pop_is_logged(r)
+    blocked_zset_pop_is_logged(r)
     before = snapshot(r)
     assert (0, "gone") not in before and (0, "float") in before
     assert before[(0, "float")][1] == b"3.35"

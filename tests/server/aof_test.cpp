@@ -104,6 +104,12 @@ TEST(Aof, RelativeAndRandomEffectsAreLoggedAsAbsoluteOnes) {
   EXPECT_EQ(logged(server, {"blpop", "l", "0"}), std::vector{resp({"LPOP", "l"})});
   EXPECT_EQ(logged(server, {"brpoplpush", "l", "m", "0"}),
             std::vector{resp({"RPOPLPUSH", "l", "m"})});
+  server.run({"zadd", "z", "1", "a", "2", "b", "3", "c"});
+  EXPECT_EQ(logged(server, {"bzpopmin", "nokey", "z", "0"}),
+            std::vector{resp({"ZPOPMIN", "z", "1"})});
+  EXPECT_EQ(logged(server, {"bzpopmax", "z", "0"}), std::vector{resp({"ZPOPMAX", "z", "1"})});
+  EXPECT_EQ(logged(server, {"bzmpop", "0", "2", "nokey", "z", "min", "count", "5"}),
+            std::vector{resp({"ZPOPMIN", "z", "5"})});
   EXPECT_EQ(logged(server, {"set", "plain", "v"}), std::vector{resp({"set", "plain", "v"})});
 }
 

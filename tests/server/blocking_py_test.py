@@ -6,28 +6,11 @@ by their peer, or by CLIENT KILL) without taking an element pushed afterwards.
 Usage: blocking_py_test.py <gorodis binary>; exit status 0 on success."""
 import socket
 import sys
-import threading
 
 import redis
 
-from gorodis_process import gorodis
-
-
-def blocked_ids(r, command):
-    """Clients blocked in `command` (CLIENT LIST flag b)."""
-    return [c["id"] for c in r.client_list() if c["cmd"] == command and "b" in c["flags"]]
-
-
-def wait_until_blocked(r, command, count=1):
-    while len(blocked_ids(r, command)) < count:
-        pass
-
-
-def in_thread(fn):
-    result = {}
-    thread = threading.Thread(target=lambda: result.setdefault("value", fn()))
-    thread.start()
-    return thread, result
+from gorodis_process import (blocked_ids, close_while_blocked, gorodis, in_thread,
+                             unblocked_result, wait_until_blocked)
 
 
 def main():
@@ -63,31 +46,13 @@ def main():
 
         # CLIENT UNBLOCK from another connection, as a timeout and as an error.
         waiter = client()
-        thread, result = in_thread(lambda: waiter.brpop("u", timeout=0))
-        wait_until_blocked(r, "brpop")
-        assert r.client_unblock(blocked_ids(r, "brpop")[0]) is True
-        thread.join()
-        assert result["value"] is None, result
-        errors = []
-        def blmove_expecting_error():
-            try:
-                waiter.blmove("u", "d", timeout=0)
-            except redis.ResponseError as e:
-                errors.append(str(e))
-        thread, _ = in_thread(blmove_expecting_error)
-        wait_until_blocked(r, "blmove")
-        assert r.client_unblock(blocked_ids(r, "blmove")[0], error=True) is True
-        thread.join()
-        assert errors == ["UNBLOCKED client unblocked via CLIENT UNBLOCK"], errors
+        assert unblocked_result(r, "brpop", lambda: waiter.brpop("u", timeout=0)) is None
+        error = unblocked_result(r, "blmove", lambda: waiter.blmove("u", "d", timeout=0), True)
+        assert str(error) == "UNBLOCKED client unblocked via CLIENT UNBLOCK", error
         assert r.client_unblock(waiter.client_id()) is False
 
         # A blocked client whose peer closes the connection stops waiting.
-        raw = socket.create_connection(("127.0.0.1", port))
-        raw.sendall(b"BLPOP gone 0\r\n")
-        wait_until_blocked(r, "blpop")
-        raw.close()
-        while blocked_ids(r, "blpop"):
-            pass
+        close_while_blocked(r, b"BLPOP gone 0\r\n", "blpop")
         assert r.rpush("gone", "kept") == 1
         assert r.lrange("gone", 0, -1) == ["kept"]
 

@@ -3,12 +3,15 @@
 Each such script is run by ctest as `python3 <script> <path to gorodis>`; `gorodis(sys.argv[1])`
 starts the binary on a free loopback port with GOMAXPROCS=2, waits (at most 30 s) until it
 answers PING, yields a decode_responses redis-py client, and stops the server with SIGTERM
-(SIGKILL after 10 s) however the block ends. Socket timeouts bound every call."""
+(SIGKILL after 10 s) however the block ends. Socket timeouts bound every call. Helpers for the
+blocking-command tests: blocked_ids, wait_until_blocked, in_thread, unblocked_result,
+close_while_blocked."""
 import contextlib
 import os
 import signal
 import socket
 import subprocess
+import threading
 import time
 
 import redis
@@ -46,3 +49,51 @@ def gorodis(binary, *args):
             server.wait(timeout=10)
         except subprocess.TimeoutExpired:
             server.kill()
+
+
+def blocked_ids(r, command):
+    """Clients blocked in `command` (CLIENT LIST flag b), oldest connection first."""
+    return [c["id"] for c in r.client_list() if c["cmd"] == command and "b" in c["flags"]]
+
+
+def wait_until_blocked(r, command, count=1):
+    """Polls CLIENT LIST until `count` clients are blocked in `command` (no sleeping)."""
+    while len(blocked_ids(r, command)) < count:
+        pass
+
+
+def in_thread(fn):
+    """Runs fn() in a new thread; returns the thread and a dict whose "value" is its result."""
+    result = {}
+    thread = threading.Thread(target=lambda: result.setdefault("value", fn()))
+    thread.start()
+    return thread, result
+
+
+def unblocked_result(r, command, call, error=False):
+    """Runs call() (a `command` that blocks) in a thread, unblocks it with CLIENT UNBLOCK (ERROR
+    when `error`) from `r` and returns what call() returned, or the ResponseError it raised."""
+
+    def catching():
+        try:
+            return call()
+        except redis.ResponseError as e:
+            return e
+
+    thread, result = in_thread(catching)
+    wait_until_blocked(r, command)
+    assert r.client_unblock(blocked_ids(r, command)[0], error=error) is True
+    thread.join()
+    return result["value"]
+
+
+def close_while_blocked(r, raw_command, command):
+    """Sends raw_command (a `command` that blocks) on a new connection, closes it once blocked and
+    waits until the server no longer counts it blocked."""
+    port = r.connection_pool.connection_kwargs["port"]
+    raw = socket.create_connection(("127.0.0.1", port))
+    raw.sendall(raw_command)
+    wait_until_blocked(r, command)
+    raw.close()
+    while blocked_ids(r, command):
+        pass

@@ -198,8 +198,8 @@ def check_blocking_inside_exec(r):
     # Inside EXEC a blocking command does not block: it answers as if its timeout expired.
     r.delete("tx:list", "tx:zset")
     pipe = r.pipeline(transaction=True)
-    pipe.blpop("tx:list", 0).rpush("tx:list", "a").blpop("tx:list", 0)
-    assert pipe.execute() == [None, 1, ("tx:list", "a")]
+    pipe.blpop("tx:list", 0).rpush("tx:list", "a").blpop("tx:list", 0).bzpopmin("tx:zset", 0)
+    assert pipe.execute() == [None, 1, ("tx:list", "a"), None]
 
     # A client blocked on a key is served once the transaction that creates it is done.
     waiter = connect(r)

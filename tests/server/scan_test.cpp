@@ -1,6 +1,7 @@
 // scan_test.cpp — the SCAN guarantee: a full iteration returns every key present from start to
 // end, while the table grows, shrinks and rehashes under it; at the KeyTable level and through
 // the SCAN command across shards.
+#include <random>
 #include <set>
 
 #include "dict.hpp"
@@ -20,6 +21,29 @@ void insert(KeyTable& table, const std::string& key) {
 void erase(KeyTable& table, const std::string& key) {
   table.remove(key, Db::hash_key(key));
   table.shrink_if_sparse();
+}
+
+// The cursor arithmetic, exposed for the test.
+struct CursorMath : HashTableBase {
+  using HashTableBase::next_cursor;
+  using HashTableBase::reverse_bits;
+};
+
+TEST(Scan, CursorsAdvanceInReverseBinaryOrder) {
+  std::mt19937_64 rng(7);
+  for (int i = 0; i < 1000; ++i) {
+    const std::uint64_t value = i < 64 ? std::uint64_t{1} << i : rng();
+    std::uint64_t expected = 0;
+    for (int bit = 0; bit < 64; ++bit) expected |= ((value >> bit) & 1) << (63 - bit);
+    EXPECT_EQ(CursorMath::reverse_bits(value), expected) << value;
+  }
+  std::vector<std::uint64_t> cursors;
+  std::uint64_t cursor = 0;
+  do {
+    cursor = CursorMath::next_cursor(cursor, 7);
+    cursors.push_back(cursor);
+  } while (cursor != 0);
+  EXPECT_EQ(cursors, (std::vector<std::uint64_t>{4, 2, 6, 1, 5, 3, 7, 0}));
 }
 
 TEST(Scan, TableGrowingDuringIterationLosesNothing) {

@@ -69,7 +69,12 @@ def workload(rng):
                 [[], ["weights", "2", "0.5"], ["aggregate", "max"]])
             yield [command, key(), "2", key(), key()] + options
         elif op == 14:
-            yield [rng.choice(["zpopmin", "zpopmax"]), key(), str(rng.randrange(0, 4))]
+            # The blocking pops answer at once when a key exists, else nil after 10 ms.
+            yield rng.choice([
+                [rng.choice(["zpopmin", "zpopmax"]), key(), str(rng.randrange(0, 4))],
+                [rng.choice(["bzpopmin", "bzpopmax"]), key(), key(), "0.01"],
+                ["bzmpop", "0.01", "2", key(), key(), rng.choice(["min", "max"]), "count",
+                 str(rng.randrange(1, 4))]])
         elif op == 15:
             # Lex ranges on a set whose scores are all equal (otherwise they are unspecified).
             yield rng.choice([["zadd", "lex", "0", member()],
