@@ -252,9 +252,10 @@ TEST(BlockingTest, ConcurrentPushersAndWaiters) {
     goro::Chan<goro::Unit> done(kPushers);
     for (int p = 0; p < kPushers; ++p) {
       pushers.push_back(std::make_unique<Client>(server));
-      goro::go([&, p] {
+      // The client itself, not pushers[p]: the vector may still grow while this runs.
+      goro::go([&, p, pusher = pushers.back().get()] {
         for (int i = p; i < kWaiters; i += kPushers) {
-          pushers[p]->run({"rpush", "k" + std::to_string(i % 5), "v" + std::to_string(i)});
+          pusher->run({"rpush", "k" + std::to_string(i % 5), "v" + std::to_string(i)});
         }
         done.send(goro::Unit{});
       });
