@@ -174,7 +174,8 @@ void Server::call(ClientState& client, const CommandSpec& command,
       add_dispatcher_shards(locks, ctx.db(), command, argv);
     }
     if (!in_exec) locks.lock();
-    const std::uint64_t changes = locks.changes();
+    // Only a write can be logged: reads skip summing their shards' change counters.
+    const std::uint64_t changes = writes ? locks.changes() : 0;
     const int db_index = client.db_index;
     command.handler(ctx);
     // Logged like Redis propagates: a write that changed something (always for the
