@@ -377,12 +377,15 @@ TEST(Cond, ProducerConsumerQueue) {
     wg.add(kConsumers);
     for (int c = 0; c < kConsumers; c++) {
       goro::go([&] {
-        std::unique_lock lock(mu);
-        for (;;) {
-          not_empty.wait([&] { return !queue.empty() || closed; });
-          if (queue.empty()) break;
-          sum += queue.back();
-          queue.pop_back();
+        {
+          // Released before done(): once wg.wait() returns, `mu` may be gone.
+          std::unique_lock lock(mu);
+          for (;;) {
+            not_empty.wait([&] { return !queue.empty() || closed; });
+            if (queue.empty()) break;
+            sum += queue.back();
+            queue.pop_back();
+          }
         }
         wg.done();
       });
