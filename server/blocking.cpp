@@ -128,7 +128,6 @@ void block_for_keys(CommandContext& ctx, std::span<const std::string_view> keys,
     }
     blocked->keys.emplace_back(key);
     Shard& shard = db.shard(db.shard_of(key));
-    auto queue = shard.blocked.find(key);
     shard.blocked.try_emplace(std::string(key)).first->second.push_back(blocked.get());
   }
   ctx.client.update([&] { ctx.client.blocked = std::move(blocked); });

@@ -42,8 +42,6 @@
 // entries that have one (swap-remove keeps it O(1)); active expiry samples it uniformly.
 #include "db.hpp"
 
-#include <malloc.h>
-
 #include <algorithm>
 #include <cassert>
 #include <cstddef>
@@ -51,43 +49,51 @@
 #include <functional>
 #include <utility>
 
+#include "small_alloc.hpp"
 #include "util.hpp"
 
 namespace gorodis {
 
-namespace {
-
 // Where an entry's key bytes start: right behind its fields (not at sizeof(Entry), which rounds
-// up to 8 and would push "key:123456" plus a 16-byte value into the next malloc size class).
+// up to 8 and would push "key:123456" plus a 16-byte value into the next size class).
 // Entry is not standard-layout (Object mixes public and private fields), so offsetof is only
 // conditionally supported; GCC and Clang compute it like for any class without virtual bases.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Winvalid-offsetof"
-constexpr std::size_t kKeyOffset = offsetof(Entry, key) + sizeof(Entry::Key);
+const std::size_t Entry::kKeyOffset =
+    offsetof(Entry, key) + offsetof(Entry::Key, value_room_) + sizeof(std::uint8_t);
 #pragma GCC diagnostic pop
-
-}  // namespace
 
 std::unique_ptr<Entry> Entry::create(std::string_view key, std::uint32_t hash,
                                      std::size_t value_room) {
+  assert(value_room <= Object::kEmbstrMaxLength);
   // Never less than sizeof(Entry): the object's own padding must be allocated too.
-  void* memory = ::operator new(std::max(sizeof(Entry), kKeyOffset + key.size() + value_room));
+  const std::size_t wanted = std::max(sizeof(Entry), kKeyOffset + key.size() + value_room);
+  void* memory = small_alloc::allocate(wanted);
   std::unique_ptr<Entry> entry(new (memory) Entry());
-  assert(entry->key_bytes == reinterpret_cast<const char*>(&entry->key + 1));
+  assert(entry->key.bytes() == reinterpret_cast<char*>(entry.get()) + kKeyOffset);
   entry->hash = hash;
   entry->key.size_ = static_cast<std::uint32_t>(key.size());
-  std::memcpy(entry->key_bytes, key.data(), key.size());
+  // The size class's rounding is room too (below kMaxPooledSize; past it, nothing is rounded).
+  entry->key.value_room_ =
+      static_cast<std::uint8_t>(small_alloc::allocation_size(wanted) - kKeyOffset - key.size());
+  std::memcpy(entry->key.bytes(), key.data(), key.size());
   return entry;
 }
 
-std::size_t Entry::value_room() const {
-  // malloc rounds every request up to its size class: the slack is room too.
-  return malloc_usable_size(const_cast<Entry*>(this)) - kKeyOffset - key.size();
+std::size_t Entry::block_size() const {
+  return std::max(sizeof(Entry), kKeyOffset + key.size() + key.value_room_);
+}
+
+void Entry::operator delete(Entry* entry, std::destroying_delete_t) {
+  const std::size_t size = entry->block_size();
+  entry->~Entry();
+  small_alloc::deallocate(entry, size);
 }
 
 bool Entry::store_inline(std::string_view bytes) {
-  if (bytes.size() > Object::kEmbstrMaxLength || bytes.size() > value_room()) return false;
-  char* target = key_bytes + key.size();
+  if (bytes.size() > Object::kEmbstrMaxLength || bytes.size() > key.value_room_) return false;
+  char* target = key.bytes() + key.size();
   std::memmove(target, bytes.data(), bytes.size());
   value.assign_inline(target, bytes.size());
   return true;

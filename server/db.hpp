@@ -38,14 +38,16 @@ namespace gorodis {
 inline constexpr std::int64_t kNoExpiry = -1;
 
 // One key of the keyspace: a node of its shard's KeyTable, allocated together with its key's
-// bytes and, when the value is an embstr, the value's bytes: one allocation per key, as small as
-// glibc malloc allows (for "key:123456" and a 16-byte value: 44 + 10 + 16 bytes, an 80-byte
-// chunk; Redis spends 88 bytes over dictEntry, sds key and embstr robj). Created with
-// Entry::create (never on the stack or by plain new); the table frees it with delete.
+// bytes and, when the value is an embstr, the value's bytes: one allocation per key, from
+// small_alloc (8-byte size classes, no malloc header), so for "key:123456" and a 16-byte value
+// 45 + 10 + 16 bytes take a 72-byte block (Redis spends 88 bytes over dictEntry, sds key and
+// embstr robj). Created with Entry::create (never on the stack or by plain new); the table
+// frees it with delete, which (a destroying delete) recomputes the block's size from the key
+// length and the recorded value room.
 //
-// Rejected: std::string key (32 bytes, plus an allocation past 15 bytes) and a 64-bit hash:
-// the table needs only the low 32 bits for buckets (and the shard is picked from them too,
-// see Db::shard_index).
+// Rejected: std::string key (32 bytes, plus an allocation past 15 bytes); a 64-bit hash: the
+// table needs only the low 32 bits for buckets (and the shard is picked from them too, see
+// Db::shard_index); glibc malloc (an 8-byte header and 16-byte rounding: 80 bytes above).
 struct Entry {
   Entry(const Entry&) = delete;
   Entry& operator=(const Entry&) = delete;
@@ -59,19 +61,28 @@ struct Entry {
   // changing nothing, when they do not fit the room behind the key.
   bool store_inline(std::string_view bytes);
 
-  std::string_view key_view() const { return {key_bytes, key.size()}; }
+  std::string_view key_view() const { return key; }
 
-  static void operator delete(void* entry) { ::operator delete(entry); }
+  // Destroys and frees an entry made by create (its block size depends on the key).
+  static void operator delete(Entry* entry, std::destroying_delete_t);
 
-  // The key, readable as a string_view (its bytes follow the entry's fields).
+  // The key, readable as a string_view; also records the room behind it for an inline value.
   class Key {
    public:
     std::size_t size() const { return size_; }
-    operator std::string_view() const;
+    operator std::string_view() const { return {bytes(), size_}; }
 
    private:
     friend struct Entry;
+    // The key's bytes start right behind value_room_: in this object's tail padding, then
+    // past the end of the entry (create allocates them).
+    const char* bytes() const { return reinterpret_cast<const char*>(&value_room_ + 1); }
+    char* bytes() { return reinterpret_cast<char*>(&value_room_ + 1); }
+
     std::uint32_t size_ = 0;
+    // Bytes behind the key available for an inline value: what create was asked for plus the
+    // size class's rounding, at most Object::kEmbstrMaxLength + 7.
+    std::uint8_t value_room_ = 0;
   };
 
   Entry* next = nullptr;
@@ -81,20 +92,16 @@ struct Entry {
   std::uint32_t hash = 0;  // Db::hash_key(key)
   // Position in the shard's volatile-key index while expire_at_ms != kNoExpiry.
   std::uint32_t volatile_slot = 0;
-  Key key;
+  Key key;  // the last field: its bytes follow
 
  private:
+  // Where the key's bytes start (db.cpp).
+  static const std::size_t kKeyOffset;
+
   Entry() = default;
-  // Bytes behind the key available for an inline value.
-  std::size_t value_room() const;
-
-  char key_bytes[];  // key.size() bytes, then an inline value's bytes
+  // The size create asked small_alloc for.
+  std::size_t block_size() const;
 };
-
-inline Entry::Key::operator std::string_view() const {
-  // The key's bytes start right behind this, the entry's last field.
-  return {reinterpret_cast<const char*>(this + 1), size_};
-}
 
 using KeyTable = HashTable<Entry>;
 
