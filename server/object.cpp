@@ -2,7 +2,12 @@
 #include "object.hpp"
 
 #include <bit>
+#include <cstdlib>
 
+#include "t_hash.hpp"
+#include "t_list.hpp"
+#include "t_set.hpp"
+#include "t_zset.hpp"
 #include "util.hpp"
 
 namespace gorodis {
@@ -50,19 +55,31 @@ Object Object::integer(long long value) {
   return object;
 }
 
-Object Object::composite(std::unique_ptr<CompositeValue> value) {
-  Object object;
-  object.composite_ = value.release();
-  object.kind_ = Kind::kComposite;
-  return object;
-}
-
 void Object::assign_inline(const char* bytes, std::size_t size) {
   release();
   inline_ = bytes;
   inline_size_ = static_cast<std::uint8_t>(size);
   kind_ = Kind::kInline;
   raw_ = false;
+}
+
+template <class Self, class F>
+decltype(auto) Object::visit_composite(Self& self, F&& f) {
+  switch (self.kind_) {
+    case Kind::kList:
+      return f(self.template as<ListValue>());
+    case Kind::kSet:
+      return f(self.template as<SetValue>());
+    case Kind::kZset:
+      return f(self.template as<ZsetValue>());
+    case Kind::kHash:
+      return f(self.template as<HashValue>());
+    case Kind::kInteger:
+    case Kind::kInline:
+    case Kind::kString:
+      break;
+  }
+  std::abort();  // a string: the callers' REQUIRES
 }
 
 Object::Object(const Object& other)
@@ -82,8 +99,11 @@ Object::Object(const Object& other)
     case Kind::kString:
       string_ = new std::string(*other.string_);
       break;
-    case Kind::kComposite:
-      composite_ = other.composite_->clone().release();
+    case Kind::kList:
+    case Kind::kSet:
+    case Kind::kZset:
+    case Kind::kHash:
+      visit_composite(other, [this]<class T>(const T& value) { new (composite_) T(value); });
       break;
   }
 }
@@ -126,9 +146,14 @@ Object& Object::operator=(Object&& other) noexcept {
 void Object::release() {
   if (kind_ == Kind::kString) {
     delete string_;
-  } else if (kind_ == Kind::kComposite) {
-    delete composite_;
+  } else if (!is_string()) {
+    visit_composite(*this, []<class T>(T& value) { value.~T(); });
   }
+}
+
+std::size_t Object::composite_memory_usage(std::size_t samples) const {
+  return visit_composite(*this,
+                         [samples](const auto& value) { return value.memory_usage(samples); });
 }
 
 void Object::own_inline_bytes() {
@@ -138,7 +163,9 @@ void Object::own_inline_bytes() {
 }
 
 ObjectType Object::type() const {
-  return kind_ == Kind::kComposite ? composite_->type() : ObjectType::kString;
+  return kind_ <= Kind::kString
+             ? ObjectType::kString
+             : static_cast<ObjectType>(static_cast<int>(kind_) - static_cast<int>(Kind::kString));
 }
 
 std::string_view Object::type_name(ObjectType type) {
@@ -161,8 +188,11 @@ Encoding Object::encoding() const {
   switch (kind_) {
     case Kind::kInteger:
       return Encoding::kInt;
-    case Kind::kComposite:
-      return composite_->encoding();
+    case Kind::kList:
+    case Kind::kSet:
+    case Kind::kZset:
+    case Kind::kHash:
+      return visit_composite(*this, [](const auto& value) { return value.encoding(); });
     case Kind::kInline:
     case Kind::kString:
       break;
@@ -212,7 +242,10 @@ std::string_view Object::view(IntegerText& scratch) const {
       return std::string_view(inline_, inline_size_);
     case Kind::kString:
       return *string_;
-    case Kind::kComposite:
+    case Kind::kList:
+    case Kind::kSet:
+    case Kind::kZset:
+    case Kind::kHash:
       break;
   }
   return {};

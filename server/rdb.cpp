@@ -521,33 +521,33 @@ void save_list(RdbWriter& writer, const Quicklist& list) {
 std::optional<Object> build_aggregate(RdbAggregate& aggregate, const Settings& settings) {
   switch (aggregate.type) {
     case ObjectType::kHash: {
-      auto hash = std::make_unique<HashValue>();
+      HashValue hash;
       const HashLimits limits = HashLimits::of(settings);
       for (std::size_t i = 0; i < aggregate.members.size(); ++i) {
         // A duplicate field means a corrupt payload (Redis: "Hash with dup elements").
-        if (!hash->set(aggregate.members[i], aggregate.values[i], limits)) return std::nullopt;
+        if (!hash.set(aggregate.members[i], aggregate.values[i], limits)) return std::nullopt;
       }
-      if (hash->size() == 0) return std::nullopt;  // empty keys are corrupt too
+      if (hash.size() == 0) return std::nullopt;  // empty keys are corrupt too
       return Object::composite(std::move(hash));
     }
     case ObjectType::kSet: {
       if (aggregate.members.empty()) return std::nullopt;
-      auto set = SetValue::create_for(aggregate.members[0]);
+      SetValue set = SetValue::create_for(aggregate.members[0]);
       const auto max = static_cast<std::size_t>(settings.set_max_intset_entries.load());
       for (const std::string& member : aggregate.members) {
-        if (!set->add(member, max)) return std::nullopt;  // duplicates mean corruption
+        if (!set.add(member, max)) return std::nullopt;  // duplicates mean corruption
       }
       return Object::composite(std::move(set));
     }
     case ObjectType::kZset: {
       if (aggregate.members.empty()) return std::nullopt;
       const ZsetLimits limits = ZsetLimits::from(settings);
-      auto zset = std::make_unique<ZsetValue>(limits, aggregate.members.front().size());
+      ZsetValue zset(limits, aggregate.members.front().size());
       for (std::size_t i = 0; i < aggregate.members.size(); ++i) {
         // A NaN score or a repeated member means a corrupt payload (Redis: "Zset with NAN score
         // detected", "Duplicate zset fields detected").
         double ignored;
-        if (zset->add(aggregate.members[i], aggregate.scores[i], ZsetValue::kNx, limits, ignored) !=
+        if (zset.add(aggregate.members[i], aggregate.scores[i], ZsetValue::kNx, limits, ignored) !=
             ZsetValue::AddResult::kAdded) {
           return std::nullopt;
         }
@@ -558,8 +558,8 @@ std::optional<Object> build_aggregate(RdbAggregate& aggregate, const Settings& s
       // Node boundaries follow the current list-max-listpack-size (Redis keeps the loaded
       // nodes as they are; both give the same nodes for a list saved under the same setting).
       if (aggregate.members.empty()) return std::nullopt;
-      auto list = std::make_unique<ListValue>(list_fill(settings));
-      for (const std::string& element : aggregate.members) list->list.push_back(element);
+      ListValue list(list_fill(settings));
+      for (const std::string& element : aggregate.members) list.list().push_back(element);
       return Object::composite(std::move(list));
     }
     default:
@@ -585,7 +585,7 @@ bool save_object(RdbWriter& writer, const Object& value) {
       save_zset(writer, value.as<ZsetValue>());
       return true;
     case ObjectType::kList:
-      save_list(writer, value.as<ListValue>().list);
+      save_list(writer, value.as<ListValue>().list());
       return true;
     default:
       return false;

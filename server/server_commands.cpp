@@ -59,7 +59,7 @@ std::size_t estimated_memory(const Entry& entry, std::size_t samples) {
       value += sds_allocation(entry.value.string_length());
       break;
     default:
-      value += entry.value.composite().memory_usage(samples);
+      value += entry.value.composite_memory_usage(samples);
       break;
   }
   return sds_allocation(entry.key.size()) + kDictEntry + value;

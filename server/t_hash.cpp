@@ -37,25 +37,23 @@ std::unique_ptr<HashField> make_field(std::string_view field, std::string_view v
 
 }  // namespace
 
-Encoding HashValue::encoding() const {
-  return std::holds_alternative<Listpack>(repr_) ? Encoding::kListpack : Encoding::kHashtable;
+HashValue::HashValue(const HashValue& other) {
+  if (const Listpack* listpack = other.repr_.small()) {
+    repr_ = *listpack;
+  } else {
+    repr_ = other.copy_to_table();
+  }
 }
 
-std::unique_ptr<CompositeValue> HashValue::clone() const {
-  auto copy = std::make_unique<HashValue>();
-  if (const Listpack* listpack = std::get_if<Listpack>(&repr_)) {
-    copy->repr_ = *listpack;
-  } else {
-    copy->repr_ = copy_to_table();
-  }
-  return copy;
+Encoding HashValue::encoding() const {
+  return repr_.is_large() ? Encoding::kHashtable : Encoding::kListpack;
 }
 
 std::size_t HashValue::memory_usage(std::size_t samples) const {
-  if (const Listpack* listpack = std::get_if<Listpack>(&repr_)) {
+  if (const Listpack* listpack = repr_.small()) {
     return jemalloc_size(listpack->bytes());
   }
-  const Table& table = *std::get<std::unique_ptr<Table>>(repr_);
+  const Table& table = *repr_.large();
   std::size_t usage = kRedisDictSize + sizeof(void*) * table.bucket_count();
   if (samples == 0) samples = SIZE_MAX;
   std::size_t sampled = 0;
@@ -77,17 +75,17 @@ std::size_t HashValue::memory_usage(std::size_t samples) const {
 }
 
 std::size_t HashValue::size() const {
-  if (const Listpack* listpack = std::get_if<Listpack>(&repr_)) return listpack->size() / 2;
-  return std::get<std::unique_ptr<Table>>(repr_)->size();
+  if (const Listpack* listpack = repr_.small()) return listpack->size() / 2;
+  return repr_.large()->size();
 }
 
 std::optional<std::string_view> HashValue::get(std::string_view field, IntegerText& scratch) {
-  if (const Listpack* listpack = std::get_if<Listpack>(&repr_)) {
+  if (const Listpack* listpack = repr_.small()) {
     Listpack::Position p = listpack->find(field, listpack->first(), 1);
     if (p == listpack->end()) return std::nullopt;
     return listpack->get(listpack->next(p)).view(scratch);
   }
-  const HashField* node = std::get<std::unique_ptr<Table>>(repr_)->find(field, dict_hash(field));
+  const HashField* node = repr_.large()->find(field, dict_hash(field));
   if (node == nullptr) return std::nullopt;
   return node->value();
 }
@@ -98,7 +96,7 @@ HashLimits HashLimits::of(const Settings& settings) {
 }
 
 bool HashValue::set(std::string_view field, std::string_view value, const HashLimits& limits) {
-  if (Listpack* listpack = std::get_if<Listpack>(&repr_)) {
+  if (Listpack* listpack = repr_.small()) {
     if (field.size() <= limits.max_value && value.size() <= limits.max_value) {
       Listpack::Position p = listpack->find(field, listpack->first(), 1);
       if (p != listpack->end()) {
@@ -112,7 +110,7 @@ bool HashValue::set(std::string_view field, std::string_view value, const HashLi
     }
     convert_to_table();
   }
-  Table& table = *std::get<std::unique_ptr<Table>>(repr_);
+  Table& table = *repr_.large();
   std::uint64_t hash = dict_hash(field);
   if (HashField* node = table.find(field, hash)) {
     node->bytes.replace(node->field_size, std::string::npos, value);
@@ -123,20 +121,20 @@ bool HashValue::set(std::string_view field, std::string_view value, const HashLi
 }
 
 bool HashValue::remove(std::string_view field) {
-  if (Listpack* listpack = std::get_if<Listpack>(&repr_)) {
+  if (Listpack* listpack = repr_.small()) {
     Listpack::Position p = listpack->find(field, listpack->first(), 1);
     if (p == listpack->end()) return false;
     listpack->erase(p, 2);
     return true;
   }
-  Table& table = *std::get<std::unique_ptr<Table>>(repr_);
+  Table& table = *repr_.large();
   if (table.remove(field, dict_hash(field)) == nullptr) return false;
   table.shrink_if_sparse();
   return true;
 }
 
 void HashValue::convert_for(std::span<const std::string_view> arguments, const HashLimits& limits) {
-  const Listpack* listpack = std::get_if<Listpack>(&repr_);
+  const Listpack* listpack = repr_.small();
   if (listpack == nullptr) return;
   std::size_t total = listpack->bytes();
   for (std::string_view argument : arguments) {
@@ -165,7 +163,7 @@ void HashValue::convert_to_table() {
 
 std::uint64_t HashValue::scan(std::uint64_t cursor, std::size_t count,
                               std::vector<std::string>& out) const {
-  const auto* table = std::get_if<std::unique_ptr<Table>>(&repr_);
+  const Table* table = repr_.large();
   if (table == nullptr) {
     for_each([&](std::string_view field, std::string_view value) {
       out.emplace_back(field);
@@ -178,7 +176,7 @@ std::uint64_t HashValue::scan(std::uint64_t cursor, std::size_t count,
   std::size_t wanted = count > SIZE_MAX / 20 ? SIZE_MAX / 20 : count * 2;
   std::size_t bucket_budget = wanted * 10;
   do {
-    cursor = (*table)->scan(cursor, [&](const HashField& node) {
+    cursor = table->scan(cursor, [&](const HashField& node) {
       out.emplace_back(node.key_view());
       out.emplace_back(node.value());
     });
@@ -217,8 +215,7 @@ HashValue* lookup_hash(CommandContext& ctx, bool& wrong_type) {
 Entry* hash_for_write(CommandContext& ctx) {
   Entry* entry = lookup_key(ctx, ctx.argv[1]);
   if (entry == nullptr) {
-    return &ctx.db().add(std::string(ctx.argv[1]), Object::composite(std::make_unique<HashValue>()),
-                         ctx.now_ms);
+    return &ctx.db().add(std::string(ctx.argv[1]), Object::composite(HashValue()), ctx.now_ms);
   }
   if (entry->value.type() != ObjectType::kHash) {
     ctx.reply.error(errors::kWrongType);

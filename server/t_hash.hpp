@@ -11,10 +11,10 @@
 // Like Redis, a hash converts from listpack to hashtable when a write would break a limit
 // (before the write for over-long arguments, after it for the field count) and never back.
 //
-// Size: HashValue is the vptr plus a std::variant of the Listpack (one pointer) and the table's
-// owning pointer — 24 bytes, which glibc serves from its smallest (32-byte) chunk, the same as
-// 16 bytes would be. Rejected: the HashTable held inline (72 bytes more for every small hash),
-// and one class per encoding (converting would have to replace the value inside its Object).
+// Size: HashValue is one word held inside its key's Object (small_or_large.hpp): the listpack's
+// pointer, or the table's tagged. A small hash costs its listpack and nothing more. Rejected:
+// the HashTable held inline (72 bytes more for every small hash), and one class per encoding
+// (converting would have to replace the value inside its Object).
 //
 // Measured (bench/populate.py hash 1000000 10, glibc malloc): per key a 256-byte listpack
 // chunk and this 32-byte chunk, next to the keyspace Entry's 128: RSS 418,572 KiB against
@@ -35,12 +35,12 @@
 #include <string>
 #include <string_view>
 #include <unordered_set>
-#include <variant>
 #include <vector>
 
 #include "dict.hpp"
 #include "listpack.hpp"
 #include "object.hpp"
+#include "small_or_large.hpp"
 
 namespace gorodis {
 
@@ -64,22 +64,23 @@ struct HashLimits {
   static HashLimits of(const Settings& settings);
 };
 
-class HashValue final : public CompositeValue {
+class HashValue {
  public:
   using Table = HashTable<HashField>;
+  static constexpr ObjectType kType = ObjectType::kHash;
 
   HashValue() = default;  // an empty listpack
+  HashValue(const HashValue& other);
+  HashValue(HashValue&&) noexcept = default;
 
-  ObjectType type() const override { return ObjectType::kHash; }
-  Encoding encoding() const override;
-  std::unique_ptr<CompositeValue> clone() const override;
+  Encoding encoding() const;
   // Redis objectComputeSize: the listpack's allocation, or the dict, its buckets and the
   // average sampled field (dict entry plus two sds strings) times the field count.
-  std::size_t memory_usage(std::size_t samples) const override;
+  std::size_t memory_usage(std::size_t samples) const;
 
   std::size_t size() const;
   // The listpack while listpack-encoded (the RDB writer copies it verbatim), else nullptr.
-  const Listpack* listpack() const { return std::get_if<Listpack>(&repr_); }
+  const Listpack* listpack() const { return repr_.small(); }
   // The value of `field` (valid until the hash is modified); integers render into `scratch`.
   std::optional<std::string_view> get(std::string_view field, IntegerText& scratch);
   // Redis hashTypeSet: sets `field`; returns whether it is new. Converts to a hashtable first
@@ -117,12 +118,12 @@ class HashValue final : public CompositeValue {
   template <class Visit>
   void select_fields(std::size_t count, std::mt19937_64& rng, Visit&& visit) const;
 
-  std::variant<Listpack, std::unique_ptr<Table>> repr_;
+  SmallOrLarge<Listpack, Table> repr_;
 };
 
 template <class Visit>
 void HashValue::for_each(Visit&& visit) const {
-  if (const Listpack* listpack = std::get_if<Listpack>(&repr_)) {
+  if (const Listpack* listpack = repr_.small()) {
     IntegerText field_text;
     IntegerText value_text;
     for (Listpack::Position p = listpack->first(); p != listpack->end();) {
@@ -131,8 +132,7 @@ void HashValue::for_each(Visit&& visit) const {
       p = listpack->next(value);
     }
   } else {
-    std::get<std::unique_ptr<Table>>(repr_)->for_each(
-        [&](const HashField& node) { visit(node.key_view(), node.value()); });
+    repr_.large()->for_each([&](const HashField& node) { visit(node.key_view(), node.value()); });
   }
 }
 
@@ -149,7 +149,7 @@ void HashValue::select_fields(std::size_t count, std::mt19937_64& rng, Visit&& v
 
 template <class Visit>
 void HashValue::random_fields(std::size_t count, std::mt19937_64& rng, Visit&& visit) {
-  if (const Listpack* listpack = std::get_if<Listpack>(&repr_)) {
+  if (const Listpack* listpack = repr_.small()) {
     std::vector<Listpack::Position> fields;
     for (Listpack::Position p = listpack->first(); p != listpack->end();
          p = listpack->next(listpack->next(p))) {
@@ -162,7 +162,7 @@ void HashValue::random_fields(std::size_t count, std::mt19937_64& rng, Visit&& v
       visit(listpack->get(p).view(field_text), listpack->get(listpack->next(p)).view(value_text));
     }
   } else {
-    Table& table = *std::get<std::unique_ptr<Table>>(repr_);
+    Table& table = *repr_.large();
     while (count-- > 0) {
       const HashField* node = table.random_node(rng);
       visit(node->key_view(), node->value());
@@ -172,7 +172,7 @@ void HashValue::random_fields(std::size_t count, std::mt19937_64& rng, Visit&& v
 
 template <class Visit>
 void HashValue::random_distinct_fields(std::size_t count, std::mt19937_64& rng, Visit&& visit) {
-  auto* table = std::get_if<std::unique_ptr<Table>>(&repr_);
+  Table* table = repr_.large();
   // Like Redis, a full pass unless the sample is small next to the hash (count * 3 <= size),
   // where drawing random fields and dropping repeats touches far fewer nodes.
   if (table == nullptr || count * 3 > size()) {
@@ -181,7 +181,7 @@ void HashValue::random_distinct_fields(std::size_t count, std::mt19937_64& rng, 
   }
   std::unordered_set<const HashField*> chosen;
   while (chosen.size() < count) {
-    const HashField* node = (*table)->random_node(rng);
+    const HashField* node = table->random_node(rng);
     if (chosen.insert(node).second) visit(node->key_view(), node->value());
   }
 }

@@ -67,13 +67,12 @@ Entry* lookup_list(CommandContext& ctx, std::string_view key, bool& wrong_type,
 }
 
 Quicklist& list_of(Entry& entry) {
-  return entry.value.as<ListValue>().list;
+  return entry.value.as<ListValue>().list();
 }
 
 Entry& create_list(CommandContext& ctx, std::string_view key) {
-  return ctx.db().add(
-      key, Object::composite(std::make_unique<ListValue>(list_fill(ctx.server.settings()))),
-      ctx.now_ms);
+  return ctx.db().add(key, Object::composite(ListValue(list_fill(ctx.server.settings()))),
+                      ctx.now_ms);
 }
 
 // After elements were removed or changed: raises `event`, then deletes an emptied list

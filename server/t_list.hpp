@@ -1,5 +1,5 @@
-// t_list.hpp — the list value (Redis t_list.c's object side): a Quicklist behind the
-// CompositeValue interface.
+// t_list.hpp — the list value (Redis t_list.c's object side): the handle an Object holds for
+// a Quicklist.
 //
 // Redis 7.0 stores every list as a quicklist (OBJECT ENCODING says "quicklist" even for one
 // element), so there is a single encoding and no conversion. A list's node bound is taken from
@@ -18,20 +18,22 @@
 
 namespace gorodis {
 
-class ListValue final : public CompositeValue {
+class ListValue {
  public:
-  explicit ListValue(int fill) : list(fill) {}
+  static constexpr ObjectType kType = ObjectType::kList;
 
-  ObjectType type() const override { return ObjectType::kList; }
-  Encoding encoding() const override { return Encoding::kQuicklist; }
-  std::unique_ptr<CompositeValue> clone() const override {
-    return std::make_unique<ListValue>(*this);
-  }
-  std::size_t memory_usage(std::size_t samples) const override {
-    return list.memory_usage(samples);
-  }
+  explicit ListValue(int fill) : list_(std::make_unique<Quicklist>(fill)) {}
+  ListValue(const ListValue& other) : list_(std::make_unique<Quicklist>(*other.list_)) {}
+  ListValue(ListValue&&) noexcept = default;
 
-  Quicklist list;
+  Encoding encoding() const { return Encoding::kQuicklist; }
+  std::size_t memory_usage(std::size_t samples) const { return list_->memory_usage(samples); }
+
+  Quicklist& list() { return *list_; }
+  const Quicklist& list() const { return *list_; }
+
+ private:
+  std::unique_ptr<Quicklist> list_;  // never null: one word in the Object
 };
 
 // The node bound of a list created now (list-max-listpack-size).

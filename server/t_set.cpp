@@ -81,27 +81,25 @@ std::string_view SetMember::key_view() const {
   return {reinterpret_cast<const char*>(bytes + 1 + sizeof length), length};
 }
 
-SetValue::SetValue(const SetValue& other) : CompositeValue(other), intset_(other.intset_) {
-  if (other.table_) fill_table(other);
+SetValue::SetValue(const SetValue& other) {
+  if (other.table()) {
+    fill_table(other);
+  } else {
+    repr_ = Intset(other.ints());
+  }
 }
 
-SetValue::~SetValue() = default;
-
-std::unique_ptr<SetValue> SetValue::create_for(std::string_view first_member) {
-  auto set = std::make_unique<SetValue>();
-  if (!parse_int64(first_member)) set->convert_to_table();
+SetValue SetValue::create_for(std::string_view first_member) {
+  SetValue set;
+  if (!parse_int64(first_member)) set.convert_to_table();
   return set;
 }
 
-std::unique_ptr<CompositeValue> SetValue::clone() const {
-  return std::make_unique<SetValue>(*this);
-}
-
 std::size_t SetValue::memory_usage(std::size_t samples) const {
-  if (!table_) return jemalloc_size(intset_.bytes().size());
+  if (!table()) return jemalloc_size(ints().bytes().size());
   // Redis objectComputeSize: the dict and its buckets, plus the average of the first
   // `samples` members (0: all of them) times the member count.
-  std::size_t total = kDictHeader + kBucketPointer * table_->bucket_count();
+  std::size_t total = kDictHeader + kBucketPointer * table()->bucket_count();
   std::size_t sampled = 0;
   std::size_t sampled_bytes = 0;
   for_each([&](std::string_view member) {
@@ -118,9 +116,9 @@ std::size_t SetValue::memory_usage(std::size_t samples) const {
 
 bool SetValue::contains(std::string_view member) const {
   // find() may advance an incremental rehash: a change of layout, not of contents.
-  if (table_) return table_->find(member, dict_hash(member)) != nullptr;
+  if (table()) return table()->find(member, dict_hash(member)) != nullptr;
   auto value = parse_int64(member);
-  return value && intset_.contains(*value);
+  return value && ints().contains(*value);
 }
 
 void SetValue::fill_table(const SetValue& source) {
@@ -130,41 +128,40 @@ void SetValue::fill_table(const SetValue& source) {
   source.for_each([&table](std::string_view member) {
     table->insert(SetMember::make(member, dict_hash(member)));
   });
-  table_ = std::move(table);
+  repr_ = std::move(table);
 }
 
 void SetValue::convert_to_table() {
   fill_table(*this);
-  intset_ = Intset();
 }
 
 bool SetValue::add(std::string_view member, std::size_t max_intset_entries) {
-  if (!table_) {
+  if (!table()) {
     if (auto value = parse_int64(member)) {
-      if (!intset_.add(*value)) return false;
-      if (intset_.size() > max_intset_entries) convert_to_table();
+      if (!ints().add(*value)) return false;
+      if (ints().size() > max_intset_entries) convert_to_table();
       return true;
     }
     convert_to_table();
   }
   std::uint64_t hash = dict_hash(member);
-  if (table_->find(member, hash) != nullptr) return false;
-  table_->insert(SetMember::make(member, hash));
+  if (table()->find(member, hash) != nullptr) return false;
+  table()->insert(SetMember::make(member, hash));
   return true;
 }
 
 bool SetValue::remove(std::string_view member) {
-  if (!table_) {
+  if (!table()) {
     auto value = parse_int64(member);
-    return value && intset_.remove(*value);
+    return value && ints().remove(*value);
   }
-  if (!table_->remove(member, dict_hash(member))) return false;
-  table_->shrink_if_sparse();
+  if (!table()->remove(member, dict_hash(member))) return false;
+  table()->shrink_if_sparse();
   return true;
 }
 
 std::string SetValue::random_member(std::mt19937_64& rng) {
-  if (!table_) return int64_to_string(intset_.at(rng() % intset_.size()));
+  if (!table()) return int64_to_string(ints().at(rng() % ints().size()));
   // random_node draws a bucket, then a member of its chain: a member sharing its bucket with
   // L - 1 others comes up L times less often than one alone (Redis's dictGetFairRandomKey
   // evens that out only partly). Accepting the draw with probability L / kMaxChain makes every
@@ -174,10 +171,10 @@ std::string SetValue::random_member(std::mt19937_64& rng) {
   // as is for that short while.
   constexpr std::size_t kMaxChain = 4;
   while (true) {
-    const SetMember* node = table_->random_node(rng);
-    if (table_->is_rehashing()) return std::string(node->key_view());
+    const SetMember* node = table()->random_node(rng);
+    if (table()->is_rehashing()) return std::string(node->key_view());
     std::size_t chain = 0;
-    table_->scan(node->hash, [&chain](const SetMember&) { ++chain; });
+    table()->scan(node->hash, [&chain](const SetMember&) { ++chain; });
     if (rng() % kMaxChain < chain) return std::string(node->key_view());
   }
 }
@@ -259,9 +256,9 @@ std::optional<std::vector<SetValue*>> lookup_sets(CommandContext& ctx,
 // The *STORE epilogue: `result` replaces whatever the destination held (any type; its TTL is
 // dropped) and raises `event`, or the destination is deleted ("del" if it existed) when the
 // result is empty. Replies the result's size.
-void store_result(CommandContext& ctx, std::string_view destination,
-                  std::unique_ptr<SetValue> result, std::string_view event) {
-  const auto size = static_cast<long long>(result->size());
+void store_result(CommandContext& ctx, std::string_view destination, SetValue result,
+                  std::string_view event) {
+  const auto size = static_cast<long long>(result.size());
   if (size > 0) {
     ctx.db().set(destination, Object::composite(std::move(result)), false, ctx.now_ms);
     notify_keyspace_event(ctx, kNotifySet, event, destination);
@@ -285,12 +282,12 @@ void intersect(CommandContext& ctx, std::span<const std::string_view> keys,
   auto found = lookup_sets(ctx, keys);
   if (!found) return;
   std::vector<SetValue*>& sets = *found;
-  std::unique_ptr<SetValue> result;
-  if (output.destination) result = std::make_unique<SetValue>();
+  std::optional<SetValue> result;
+  if (output.destination) result.emplace();
   // Intersecting with a missing (empty) set is empty.
   if (std::find(sets.begin(), sets.end(), nullptr) != sets.end()) {
     if (output.destination) {
-      store_result(ctx, *output.destination, std::move(result), "sinterstore");
+      store_result(ctx, *output.destination, std::move(*result), "sinterstore");
     } else if (output.cardinality_only) {
       ctx.reply.integer(0);
     } else {
@@ -318,7 +315,7 @@ void intersect(CommandContext& ctx, std::span<const std::string_view> keys,
     }
   });
   if (output.destination) {
-    store_result(ctx, *output.destination, std::move(result), "sinterstore");
+    store_result(ctx, *output.destination, std::move(*result), "sinterstore");
   } else if (output.cardinality_only) {
     ctx.reply.integer(static_cast<long long>(cardinality));
   } else {
@@ -336,9 +333,9 @@ void union_or_difference(CommandContext& ctx, std::span<const std::string_view> 
   if (!found) return;
   std::vector<SetValue*>& sets = *found;
   const std::size_t max_intset = max_intset_entries(ctx);
-  auto result = std::make_unique<SetValue>();
+  SetValue result;
   auto add_all = [&](const SetValue& set) {
-    set.for_each([&](std::string_view member) { result->add(member, max_intset); });
+    set.for_each([&](std::string_view member) { result.add(member, max_intset); });
   };
   SetValue* first = sets.front();
   // A later key naming the first set again empties the difference.
@@ -368,13 +365,13 @@ void union_or_difference(CommandContext& ctx, std::span<const std::string_view> 
         for (auto it = sets.begin() + 1; it != sets.end(); ++it) {
           if (*it != nullptr && (*it)->contains(member)) return;
         }
-        result->add(member, max_intset);
+        result.add(member, max_intset);
       });
     } else {
       add_all(*first);
-      for (auto it = sets.begin() + 1; it != sets.end() && !result->empty(); ++it) {
+      for (auto it = sets.begin() + 1; it != sets.end() && !result.empty(); ++it) {
         if (*it == nullptr) continue;
-        (*it)->for_each([&](std::string_view member) { result->remove(member); });
+        (*it)->for_each([&](std::string_view member) { result.remove(member); });
       }
     }
   }
@@ -382,7 +379,7 @@ void union_or_difference(CommandContext& ctx, std::span<const std::string_view> 
     store_result(ctx, *destination, std::move(result),
                  operation == SetOperation::kUnion ? "sunionstore" : "sdiffstore");
   } else {
-    reply_members(ctx, *result);
+    reply_members(ctx, result);
   }
 }
 
@@ -427,7 +424,7 @@ void spop_with_count(CommandContext& ctx) {
     }
   } else {
     // Most of the set requested: move the members that stay into a new set, return the rest.
-    std::unique_ptr<SetValue> kept;
+    std::optional<SetValue> kept;
     const std::size_t max_intset = max_intset_entries(ctx);
     for (unsigned long long i = 0; i < remaining; ++i) {
       std::string member = set.random_member(rng);
@@ -438,7 +435,7 @@ void spop_with_count(CommandContext& ctx) {
     reply_each(ctx, set);
     set.for_each([&](std::string_view member) { srem.emplace_back(member); });
     std::uint8_t lfu_counter = entry->value.lfu_counter;
-    entry->value = Object::composite(std::move(kept));
+    entry->value = Object::composite(std::move(*kept));
     entry->value.access_time_ms = ctx.now_ms;
     entry->value.lfu_counter = lfu_counter;
   }

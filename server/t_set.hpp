@@ -15,16 +15,15 @@
 // table's reverse-binary cursor, so a full SSCAN returns every member present throughout, even
 // across resizes; an intset is returned whole in one call (cursor 0), as Redis does.
 //
-// Memory: the value is a vtable pointer, the intset (one pointer) and the table (one pointer,
-// null for an intset). A hash table member is one node holding next, hash, a 1-byte length
-// (9 bytes past 254) and the bytes. Values, nodes and intset blobs come from small_alloc (8-byte
-// size classes, no malloc header): a set of 10 integers costs 24 + 48 bytes, a member
+// Memory: the value is one word inside its key's Object (small_or_large.hpp): the intset's
+// pointer, or the table's tagged. A hash table member is one node holding next, hash, a 1-byte
+// length (9 bytes past 254) and the bytes. Nodes and intset blobs come from small_alloc (8-byte
+// size classes, no malloc header): a set of 10 integers costs its 48-byte intset, a member
 // "member:123456" a 32-byte node (Redis: a 24-byte dictEntry in a 32-byte jemalloc class plus a
-// 16-byte sds). Measured (bench/populate.py 1000000 sets of 10, RSS after loading): strings
-// 773 MB vs Redis 7.0's 835 MB; integers 209 MB vs 138 MB, the difference being the keyspace's
-// per-key Entry, not the set. Rejected: nodes with a std::string (48 bytes before any heap
-// spill), std::unordered_set (no reverse-binary SCAN cursor, so no SSCAN guarantee across
-// rehashes) and the HashTable held inline (72 bytes more for every intset).
+// 16-byte sds). Measured RSS against Redis for a million small sets: bench/README.md.
+// Rejected: nodes with a std::string (48 bytes before any heap spill), std::unordered_set (no
+// reverse-binary SCAN cursor, so no SSCAN guarantee across rehashes) and the HashTable held
+// inline (72 bytes more for every intset).
 #pragma once
 
 #include <cstddef>
@@ -39,6 +38,7 @@
 #include "intset.hpp"
 #include "object.hpp"
 #include "small_alloc.hpp"
+#include "small_or_large.hpp"
 #include "util.hpp"
 
 namespace gorodis {
@@ -69,32 +69,26 @@ class SetMember {
   const unsigned char* tail() const { return reinterpret_cast<const unsigned char*>(this + 1); }
 };
 
-class SetValue final : public CompositeValue {
+class SetValue {
  public:
-  // Set values come by the million: small_alloc spares malloc's chunk overhead.
-  static void* operator new(std::size_t bytes) { return small_alloc::allocate(bytes); }
-  static void operator delete(void* value, std::size_t bytes) {
-    small_alloc::deallocate(value, bytes);
-  }
+  static constexpr ObjectType kType = ObjectType::kSet;
 
   // An empty intset-encoded set (Redis createIntsetObject): where computed results start.
   SetValue() = default;
   SetValue(const SetValue& other);
-  SetValue& operator=(const SetValue&) = delete;
-  ~SetValue() override;
+  SetValue(SetValue&&) noexcept = default;
+  SetValue& operator=(SetValue&&) noexcept = default;
   // Redis setTypeCreate: an intset when `first_member` is an integer, else a hash table.
-  static std::unique_ptr<SetValue> create_for(std::string_view first_member);
+  static SetValue create_for(std::string_view first_member);
 
-  ObjectType type() const override { return ObjectType::kSet; }
-  Encoding encoding() const override { return table_ ? Encoding::kHashtable : Encoding::kIntset; }
-  std::unique_ptr<CompositeValue> clone() const override;
-  std::size_t memory_usage(std::size_t samples) const override;
+  Encoding encoding() const { return table() ? Encoding::kHashtable : Encoding::kIntset; }
+  std::size_t memory_usage(std::size_t samples) const;
 
-  std::size_t size() const { return table_ ? table_->size() : intset_.size(); }
+  std::size_t size() const { return table() ? table()->size() : ints().size(); }
   bool empty() const { return size() == 0; }
   bool contains(std::string_view member) const;
   // The intset while intset-encoded (the RDB writer copies it verbatim), else nullptr.
-  const Intset* intset() const { return table_ ? nullptr : &intset_; }
+  const Intset* intset() const { return repr_.small(); }
   // Redis setTypeAdd: a non-integer member, or one more member than `max_intset_entries`,
   // converts an intset to a hash table. Returns false when the member was present.
   bool add(std::string_view member, std::size_t max_intset_entries);
@@ -116,36 +110,42 @@ class SetValue final : public CompositeValue {
   std::uint64_t scan(std::uint64_t cursor, std::size_t count, Visitor&& visit) const;
 
  private:
-  // Builds table_ from the members of `source` (this set's own intset, or a copied set).
+  using Table = HashTable<SetMember>;
+
+  // The members in the hashtable encoding, or nullptr while intset-encoded.
+  Table* table() const { return repr_.large(); }
+  // The members in the intset encoding. REQUIRES: !table().
+  const Intset& ints() const { return *repr_.small(); }
+  Intset& ints() { return *repr_.small(); }
+  // Makes the set a table of the members of `source` (this set's own intset, or a copied set).
   void fill_table(const SetValue& source);
   void convert_to_table();
 
-  Intset intset_;                                // the members while table_ is null
-  std::unique_ptr<HashTable<SetMember>> table_;  // the members in the hashtable encoding
+  SmallOrLarge<Intset, Table> repr_;
 };
 
 template <typename Visitor>
 void SetValue::for_each(Visitor&& visit) const {
-  if (table_) {
-    table_->for_each([&](const SetMember& node) { visit(node.key_view()); });
+  if (table()) {
+    table()->for_each([&](const SetMember& node) { visit(node.key_view()); });
     return;
   }
   IntegerText scratch;
-  for (std::size_t i = 0; i < intset_.size(); ++i) {
-    visit(std::string_view(scratch.digits, format_int64(intset_.at(i), scratch.digits)));
+  for (std::size_t i = 0; i < ints().size(); ++i) {
+    visit(std::string_view(scratch.digits, format_int64(ints().at(i), scratch.digits)));
   }
 }
 
 template <typename Visitor>
 std::uint64_t SetValue::scan(std::uint64_t cursor, std::size_t count, Visitor&& visit) const {
-  if (!table_) {
+  if (!table()) {
     for_each(visit);
     return 0;
   }
   std::size_t visited = 0;
   std::size_t steps_left = count * 10;
   do {
-    cursor = table_->scan(cursor, [&](const SetMember& node) {
+    cursor = table()->scan(cursor, [&](const SetMember& node) {
       visit(node.key_view());
       ++visited;
     });

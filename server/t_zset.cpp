@@ -104,23 +104,22 @@ ZsetValue::ZsetValue(const ZsetLimits& limits, std::size_t first_member_length) 
   }
 }
 
-std::unique_ptr<ZsetValue> ZsetValue::skiplist() {
-  std::unique_ptr<ZsetValue> value(new ZsetValue());
-  value->repr_ = std::make_unique<Skiplist>();
+ZsetValue ZsetValue::skiplist() {
+  ZsetValue value;
+  value.repr_ = std::make_unique<Skiplist>();
   return value;
 }
 
-std::unique_ptr<CompositeValue> ZsetValue::clone() const {
-  std::unique_ptr<ZsetValue> copy(new ZsetValue());
-  if (is_listpack()) {
-    copy->repr_ = listpack();
+ZsetValue::ZsetValue(const ZsetValue& other) {
+  if (other.is_listpack()) {
+    repr_ = other.listpack();
   } else {
-    copy->repr_ = std::make_unique<Skiplist>();
-    for (const ZsetNode* node = sl().list.first(); node != nullptr; node = node->next_in_order()) {
-      copy->skiplist_insert(node->member(), node->score());
+    repr_ = std::make_unique<Skiplist>();
+    for (const ZsetNode* node = other.sl().list.first(); node != nullptr;
+         node = node->next_in_order()) {
+      skiplist_insert(node->member(), node->score());
     }
   }
-  return copy;
 }
 
 std::size_t ZsetValue::memory_usage(std::size_t samples) const {
@@ -690,10 +689,9 @@ void zadd_generic(CommandContext& ctx, unsigned flags) {
       incr ? ctx.reply.null() : ctx.reply.integer(0);
       return;
     }
-    entry = &ctx.db().add(
-        std::string(key),
-        Object::composite(std::make_unique<ZsetValue>(limits, ctx.argv[score_index + 1].size())),
-        ctx.now_ms);
+    entry = &ctx.db().add(std::string(key),
+                          Object::composite(ZsetValue(limits, ctx.argv[score_index + 1].size())),
+                          ctx.now_ms);
   }
   ZsetValue& zset = zset_of(*entry);
   long long added = 0;
@@ -768,9 +766,9 @@ class ReplyResult final : public RangeResult {
 // Stores a computed set at `destination`, replacing any value and TTL (Redis setKey), raises
 // `event` and replies with its size; an empty result deletes the destination instead ("del"
 // when it existed) and replies 0.
-void store_result(CommandContext& ctx, std::string_view destination,
-                  std::unique_ptr<ZsetValue> value, std::string_view event) {
-  std::size_t size = value->size();
+void store_result(CommandContext& ctx, std::string_view destination, ZsetValue value,
+                  std::string_view event) {
+  std::size_t size = value.size();
   if (size == 0) {
     if (ctx.db().remove(destination)) {
       notify_keyspace_event(ctx, kNotifyGeneric, "del", destination);
@@ -787,13 +785,10 @@ void store_result(CommandContext& ctx, std::string_view destination,
 class StoreResult final : public RangeResult {
  public:
   StoreResult(CommandContext& ctx, std::string_view destination)
-      : ctx_(ctx),
-        destination_(destination),
-        limits_(limits_of(ctx)),
-        value_(std::make_unique<ZsetValue>(limits_, 0)) {}
+      : ctx_(ctx), destination_(destination), limits_(limits_of(ctx)), value_(limits_, 0) {}
   void element(std::string_view member, double score) override {
     double ignored;
-    value_->add(member, score, 0, limits_, ignored);
+    value_.add(member, score, 0, limits_, ignored);
   }
   void finish(std::size_t) override {
     store_result(ctx_, destination_, std::move(value_), "zrangestore");
@@ -803,7 +798,7 @@ class StoreResult final : public RangeResult {
   CommandContext& ctx_;
   std::string_view destination_;
   ZsetLimits limits_;
-  std::unique_ptr<ZsetValue> value_;
+  ZsetValue value_;
 };
 
 // Redis genericZrangebyrankCommand: Python-like indexes, clamped.
@@ -1260,11 +1255,11 @@ void zset_operation(CommandContext& ctx, std::optional<std::string_view> destina
         [](const OperationInput& a, const OperationInput& b) { return a.size() < b.size(); });
   }
   const ZsetLimits limits = limits_of(ctx);
-  std::unique_ptr<ZsetValue> result = ZsetValue::skiplist();
+  ZsetValue result = ZsetValue::skiplist();
   std::size_t longest = 0;
   auto insert = [&](std::string_view member, double score) {
     double ignored;
-    result->add(member, score, 0, limits, ignored);
+    result.add(member, score, 0, limits, ignored);
     longest = std::max(longest, member.size());
   };
   long long cardinality = 0;
@@ -1313,16 +1308,16 @@ void zset_operation(CommandContext& ctx, std::optional<std::string_view> destina
   if (cardinality_only) {
     ctx.reply.integer(cardinality);
   } else if (destination) {
-    result->shrink_if_fits(limits, longest);
+    result.shrink_if_fits(limits, longest);
     store_result(ctx, *destination, std::move(result),
                  operation == SetOperation::kUnion   ? "zunionstore"
                  : operation == SetOperation::kInter ? "zinterstore"
                                                      : "zdiffstore");
   } else {
     ElementWriter writer(ctx.reply, with_scores);
-    writer.header(result->size());
+    writer.header(result.size());
     IntegerText scratch;
-    for (ZsetValue::Cursor c = result->at_rank(0); c.valid(); c.next()) {
+    for (ZsetValue::Cursor c = result.at_rank(0); c.valid(); c.next()) {
       writer.element(c.member(scratch), c.score());
     }
   }

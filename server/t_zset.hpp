@@ -17,11 +17,9 @@
 // Rejected: a skiplist for every set (about 80 bytes per element instead of a few, which a
 // million small sets cannot afford); a balanced tree for the large encoding (no O(log n) rank).
 //
-// The value is a vtable pointer and a variant: 24 bytes from small_alloc, so that a small set
-// costs those plus its listpack. Measured (bench/populate.py zset 1000000 10, glibc malloc): RSS
-// 348,772 KiB against Redis 7.0.15's 269,612 KiB. Per key Redis spends 32 + 16 + 16 bytes on its
-// dictEntry, key sds and robj and 192 on the listpack; gorodis 128 on the keyspace Entry's
-// chunk, 24 on this value and a 208-byte malloc chunk on the same listpack bytes.
+// The value is one word inside its key's Object (small_or_large.hpp): the listpack's pointer,
+// or the skiplist's tagged, so a small set costs its Object and its listpack, as in Redis.
+// Measured (bench/populate.py zset 1000000 10): see bench/README.md.
 //
 // Invariants: no NaN score is ever stored; members are unique; an empty set is never left in
 // the keyspace (commands delete the key).
@@ -33,12 +31,11 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <variant>
 
 #include "dict.hpp"
 #include "listpack.hpp"
 #include "object.hpp"
-#include "small_alloc.hpp"
+#include "small_or_large.hpp"
 #include "zskiplist.hpp"
 
 namespace gorodis {
@@ -58,8 +55,10 @@ struct ZsetLimits {
 // "-0". How ZSCAN shows a skiplist set's scores, and how listpacks store the non-integral ones.
 std::string score_to_string(double score);
 
-class ZsetValue final : public CompositeValue {
+class ZsetValue {
  public:
+  static constexpr ObjectType kType = ObjectType::kZset;
+
   // ZADD's flags (Redis ZADD_IN_*).
   enum AddFlag : unsigned {
     kIncr = 1 << 0,
@@ -71,23 +70,16 @@ class ZsetValue final : public CompositeValue {
   // What add() did (Redis ZADD_OUT_*); kNan means nothing was changed.
   enum class AddResult { kAdded, kUpdated, kUnchanged, kSkipped, kNan };
 
-  // Sorted-set values come by the million: small_alloc spares malloc's chunk overhead.
-  static void* operator new(std::size_t bytes) { return small_alloc::allocate(bytes); }
-  static void operator delete(void* value, std::size_t bytes) {
-    small_alloc::deallocate(value, bytes);
-  }
-
   // An empty set in the encoding Redis picks when the first member is `first_member_length`
   // bytes long (listpack unless that breaks the limits).
   ZsetValue(const ZsetLimits& limits, std::size_t first_member_length);
-  static std::unique_ptr<ZsetValue> skiplist();
+  static ZsetValue skiplist();
+  ZsetValue(const ZsetValue& other);
+  ZsetValue(ZsetValue&&) noexcept = default;
+  ZsetValue& operator=(ZsetValue&&) noexcept = default;
 
-  ObjectType type() const override { return ObjectType::kZset; }
-  Encoding encoding() const override {
-    return is_listpack() ? Encoding::kListpack : Encoding::kSkiplist;
-  }
-  std::unique_ptr<CompositeValue> clone() const override;
-  std::size_t memory_usage(std::size_t samples) const override;
+  Encoding encoding() const { return is_listpack() ? Encoding::kListpack : Encoding::kSkiplist; }
+  std::size_t memory_usage(std::size_t samples) const;
 
   std::size_t size() const;
   bool empty() const { return size() == 0; }
@@ -155,11 +147,11 @@ class ZsetValue final : public CompositeValue {
   };
   ZsetValue() = default;
 
-  bool is_listpack() const { return std::holds_alternative<Listpack>(repr_); }
-  Listpack& listpack() { return std::get<Listpack>(repr_); }
-  const Listpack& listpack() const { return std::get<Listpack>(repr_); }
-  Skiplist& sl() { return *std::get<std::unique_ptr<Skiplist>>(repr_); }
-  const Skiplist& sl() const { return *std::get<std::unique_ptr<Skiplist>>(repr_); }
+  bool is_listpack() const { return !repr_.is_large(); }
+  Listpack& listpack() { return *repr_.small(); }
+  const Listpack& listpack() const { return *repr_.small(); }
+  Skiplist& sl() { return *repr_.large(); }
+  const Skiplist& sl() const { return *repr_.large(); }
 
   void convert_to_skiplist();
   ZsetNode* find_node(std::string_view member) const;
@@ -179,7 +171,7 @@ class ZsetValue final : public CompositeValue {
   long long count_range(const Range& range) const;
   void forget(ZsetNode* node);
 
-  std::variant<Listpack, std::unique_ptr<Skiplist>> repr_;
+  SmallOrLarge<Listpack, Skiplist> repr_;
 };
 
 template <class Visit>

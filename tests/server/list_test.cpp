@@ -426,7 +426,7 @@ TEST(ListTest, NodeBoundIsTakenAtCreation) {
   EXPECT_EQ(server.run({"rpush", "small", "f"}), ":6\r\n");
   auto nodes = [&](const char* key) {
     Entry* entry = server.server().db(0).lookup(key, server.now_ms());
-    return entry->value.as<ListValue>().list.node_count();
+    return entry->value.as<ListValue>().list().node_count();
   };
   EXPECT_EQ(nodes("small"), 3u);
   EXPECT_EQ(nodes("large"), 1u);

@@ -1,18 +1,24 @@
 // object_test.cpp — the compact keyspace representation: a 16-byte Object, one allocation per
 // key with an embstr value inline behind the key, inline values never outliving their entry,
-// and the encodings and access clock that Redis exposes staying the same.
+// small aggregates costing their blob and nothing more, and the encodings and access clock that
+// Redis exposes staying the same.
 #include <malloc.h>
 
+#include "memory.hpp"
 #include "server_test_util.hpp"
+#include "small_alloc.hpp"
+#include "t_hash.hpp"
+#include "t_list.hpp"
+#include "t_set.hpp"
+#include "t_zset.hpp"
 
 namespace gorodis::testing {
 namespace {
 
-// Whether `bytes` lie inside the allocation of `entry`.
+// Whether `bytes` are held inline in `entry`: right behind the key, in the entry's allocation.
 bool inside(const Entry& entry, std::string_view bytes) {
-  const char* begin = reinterpret_cast<const char*>(&entry);
-  const char* end = begin + malloc_usable_size(const_cast<Entry*>(&entry));
-  return bytes.data() >= begin && bytes.data() + bytes.size() <= end;
+  const std::string_view key = entry.key;
+  return bytes.data() == key.data() + key.size();
 }
 
 TEST(Object, EmbstrValuesLiveInTheEntry) {
@@ -60,6 +66,73 @@ TEST(Object, InlineValuesCopiedOrMovedOutOwnTheirBytes) {
   EXPECT_EQ(entry->value.view(scratch), "abcdef");
   EXPECT_EQ(entry->value.encoding(), Encoding::kRaw);
   EXPECT_FALSE(inside(*entry, entry->value.view(scratch)));
+}
+
+TEST(Object, SmallAggregatesCostOnlyTheirBlob) {
+  if (!memory::kCountsEverything) GTEST_SKIP() << "used memory misses operator new here";
+  constexpr int kValues = 100;
+  std::vector<Object> objects;
+  objects.reserve(3 * kValues);
+  const HashLimits hash_limits{128, 64};
+  const ZsetLimits zset_limits{128, 64};
+  const std::size_t before = memory::used();
+  std::size_t blobs = 0;
+  auto malloc_blob = [](std::string_view bytes) {
+    return malloc_usable_size(const_cast<char*>(bytes.data()));
+  };
+  for (int i = 0; i < kValues; ++i) {
+    HashValue hash;
+    hash.set("field", "value", hash_limits);
+    objects.push_back(Object::composite(std::move(hash)));
+    blobs += malloc_blob(objects.back().as<HashValue>().listpack()->serialized());
+
+    SetValue set;
+    set.add("12345", 512);
+    objects.push_back(Object::composite(std::move(set)));
+    blobs += small_alloc::allocation_size(objects.back().as<SetValue>().intset()->bytes().size());
+
+    ZsetValue zset(zset_limits, 6);
+    double score;
+    zset.add("member", 1.5, 0, zset_limits, score);
+    objects.push_back(Object::composite(std::move(zset)));
+    blobs += malloc_blob(objects.back().as<ZsetValue>().as_listpack()->serialized());
+  }
+  EXPECT_EQ(memory::used() - before, blobs);
+}
+
+TEST(Object, AggregatesCopyMoveAndConvertWithinTheirObject) {
+  HashValue hash;
+  const HashLimits limits{2, 64};
+  hash.set("a", "1", limits);
+  Object small = Object::composite(std::move(hash));
+  Object small_copy = small;
+  small.as<HashValue>().set("b", "2", limits);
+  small.as<HashValue>().set("c", "3", limits);  // a third field: a hashtable now
+  EXPECT_EQ(small.encoding(), Encoding::kHashtable);
+  EXPECT_EQ(small_copy.encoding(), Encoding::kListpack);
+  EXPECT_EQ(small_copy.as<HashValue>().size(), 1u);
+  Object large_copy = small;
+  Object moved = std::move(small);
+  EXPECT_EQ(moved.encoding(), Encoding::kHashtable);
+  EXPECT_EQ(large_copy.as<HashValue>().size(), 3u);
+  IntegerText scratch;
+  EXPECT_EQ(large_copy.as<HashValue>().get("c", scratch), "3");
+  EXPECT_TRUE(moved.as<HashValue>().remove("c"));
+  EXPECT_EQ(large_copy.as<HashValue>().size(), 3u);  // a deep copy
+
+  SetValue set = SetValue::create_for("member");
+  set.add("member", 512);
+  Object table_set = Object::composite(std::move(set));
+  Object table_set_copy = table_set;
+  EXPECT_EQ(table_set_copy.type(), ObjectType::kSet);
+  EXPECT_EQ(table_set_copy.encoding(), Encoding::kHashtable);
+  EXPECT_TRUE(table_set_copy.as<SetValue>().contains("member"));
+  Object list = Object::composite(ListValue(-2));
+  list.as<ListValue>().list().push_back("x");
+  Object list_copy = list;
+  list = Object::integer(7);  // destroys the list, not its copy
+  EXPECT_EQ(list_copy.as<ListValue>().list().size(), 1u);
+  EXPECT_EQ(list_copy.type(), ObjectType::kList);
 }
 
 TEST(Object, CommandsSeeTheSameValuesAndEncodings) {
