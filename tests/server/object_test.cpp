@@ -97,7 +97,10 @@ TEST(Object, SmallAggregatesCostOnlyTheirBlob) {
     objects.push_back(Object::composite(std::move(zset)));
     blobs += malloc_blob(objects.back().as<ZsetValue>().as_listpack()->serialized());
   }
-  EXPECT_EQ(memory::used() - before, blobs);
+  // Nothing per value beyond the blobs (the old heap value object cost 24-32 bytes each, over
+  // 7 KiB here); the slack covers small_alloc carving a new block (its registry grows).
+  EXPECT_GE(memory::used() - before, blobs);
+  EXPECT_LT(memory::used() - before, blobs + 1024);
 }
 
 TEST(Object, AggregatesCopyMoveAndConvertWithinTheirObject) {
