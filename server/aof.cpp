@@ -53,6 +53,13 @@
 // at start-up (aof-load-truncated yes), an EXEC block without its EXEC is cut back to before its
 // MULTI: blocks are all or nothing.
 //
+// Write errors (Redis flushAppendOnlyFile). Under always a failed write or fsync ends the
+// process: clients wait for durability, which can no longer be given. Otherwise the bytes not
+// written stay at the head of the log (a partial write is truncated away first), their
+// clients are answered as Redis answers them, INFO says aof_last_write_status:err, write
+// commands (and PING) are refused with "MISCONF Errors writing to the AOF file" (server.cpp),
+// and the writer retries once a second until a write succeeds.
+//
 // Rejected: per-P logs merged by sequence numbers (needs a reorder buffer and a global counter
 // anyway, and a merge on the hot path of the writer); fsync by each client (one fsync per
 // command); waiting for durability in Server::call (a pipeline would wait once per command);
@@ -305,6 +312,34 @@ void Aof::wait_durable(std::uint64_t offset) {
   done_.wait(durable);
 }
 
+namespace {
+
+// Appends `batch` to `fd` and, when `sync`, fdatasyncs it. Returns 0, or the errno of the
+// failure with `batch` left holding the bytes that are not in the file: a partial write is cut
+// off again when the file can be truncated (Redis flushAppendOnlyFile), else the written part
+// leaves the batch, so that a retry never writes a command twice.
+int append_batch(int fd, std::string& batch, bool sync) {
+  if (!batch.empty()) {
+    const off_t start = ::lseek(fd, 0, SEEK_END);
+    std::size_t written = 0;
+    while (written < batch.size()) {
+      const ssize_t n = ::write(fd, batch.data() + written, batch.size() - written);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        const int error = n < 0 ? errno : ENOSPC;  // a short write: the disk is full
+        if (written > 0 && (start < 0 || ::ftruncate(fd, start) != 0)) batch.erase(0, written);
+        return error;
+      }
+      written += static_cast<std::size_t>(n);
+    }
+    batch.clear();
+  }
+  if (sync && ::fdatasync(fd) != 0) return errno;
+  return 0;
+}
+
+}  // namespace
+
 void Aof::writer_loop() {
   for (;;) {
     int fd = -1;
@@ -335,32 +370,58 @@ void Aof::writer_loop() {
       sync = fsync_requested_ || server_.settings().appendfsync.load() == Settings::kFsyncAlways;
       fsync_requested_ = false;
     }
-    const bool ok = goro::blocking([&] {
-      bool good = true;
+    struct Outcome {
+      int retiring_error = 0;
+      int error = 0;
+    };
+    const Outcome outcome = goro::blocking([&] {
+      Outcome result;
       if (old_fd >= 0) {
-        good = write_fully(old_fd, old_batch) && ::fdatasync(old_fd) == 0;
+        result.retiring_error = append_batch(old_fd, old_batch, true);
         ::close(old_fd);
       }
-      if (fd >= 0 && !batch.empty()) good = write_fully(fd, batch) && good;
-      if (fd >= 0 && sync) good = ::fdatasync(fd) == 0 && good;
-      return good;
+      if (fd >= 0) result.error = append_batch(fd, batch, sync);
+      return result;
     });
-    if (!ok) {
-      write_ok_.store(false);
+    if (outcome.retiring_error != 0) {
+      // Everything logged to the retired file is also in the snapshot of the rewrite that
+      // retired it: the new base covers what could not be written.
+      log(LogLevel::kWarning, std::string("Error writing to the retired AOF file: ") +
+                                  std::strerror(outcome.retiring_error));
+    }
+    const int error = outcome.error != 0 ? outcome.error : outcome.retiring_error;
+    if (error != 0) {
       if (server_.settings().appendfsync.load() == Settings::kFsyncAlways) {
         fatal(std::string("Can't recover from AOF write error when the AOF fsync policy is "
                           "'always': ") +
-              std::strerror(errno) + ". Exiting...");
+              std::strerror(error) + ". Exiting...");
       }
       log(LogLevel::kWarning,
-          std::string("Error writing to the AOF file: ") + std::strerror(errno));
-    } else {
+          std::string("Error writing to the AOF file: ") + std::strerror(error));
+      write_errno_.store(error);
+      write_ok_.store(false);
+    } else if (!write_ok_.load()) {
+      log(LogLevel::kWarning, "AOF write error looks solved, Redis can write again.");
       write_ok_.store(true);
     }
-    std::lock_guard lock(mutex_);
-    written_.store(end, std::memory_order_release);
-    if (sync) synced_.store(end, std::memory_order_release);
-    done_.broadcast();
+    {
+      std::lock_guard lock(mutex_);
+      // What could not be written is kept, in front of what came since, for the next try;
+      // its clients are answered anyway, as Redis answers them, and MISCONF refuses new
+      // writes until a write succeeds again.
+      if (!batch.empty()) {
+        if (fd == fd_) {
+          pending_.insert(0, batch);
+        } else if (fd == retiring_fd_) {
+          retiring_.insert(0, batch);
+        }
+      }
+      written_.store(end, std::memory_order_release);
+      if (sync && error == 0) synced_.store(end, std::memory_order_release);
+      done_.broadcast();
+    }
+    // Redis retries a failed write from its cron, once a second.
+    if (error != 0) goro::sleep(std::chrono::seconds(1));
   }
 }
 

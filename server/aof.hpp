@@ -79,7 +79,11 @@ class Aof final : public KeyEventSink {
   bool rewrite_scheduled() const { return rewrite_scheduled_.load(); }
   // Bytes appended and not yet handed to the writer (INFO aof_buffer_length).
   std::uint64_t buffer_length() const;
+  // Whether the last write (and fsync) of the log succeeded (INFO aof_last_write_status); when
+  // not, write commands are refused with MISCONF and the log is retried every second.
   bool last_write_ok() const { return write_ok_.load(); }
+  // The errno of the last failed write.
+  int last_write_errno() const { return write_errno_.load(); }
   bool last_rewrite_ok() const { return rewrite_ok_.load(); }
   std::uint64_t current_size() const;
   std::uint64_t base_size() const { return base_size_.load(); }
@@ -122,6 +126,7 @@ class Aof final : public KeyEventSink {
   std::atomic<bool> logging_{false};
   std::atomic<bool> rewriting_{false};
   std::atomic<bool> write_ok_{true};
+  std::atomic<int> write_errno_{0};
   std::atomic<bool> rewrite_ok_{true};
   std::atomic<std::uint64_t> base_size_{0};
   std::atomic<bool> rewrite_scheduled_{false};

@@ -297,6 +297,7 @@ const std::vector<Param>& params() {
          if (store) s.dbfilename.set(std::string(value));
          return {};
        }},
+      boolean<&Settings::stop_writes_on_bgsave_error>("stop-writes-on-bgsave-error", true),
       boolean<&Settings::appendonly>("appendonly", true),
       choice<&Settings::appendfsync, kFsyncPolicies>("appendfsync"),
       aof_file_name<&Settings::appendfilename>("appendfilename"),

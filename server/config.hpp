@@ -111,6 +111,8 @@ class Settings {
   // without a config file.
   Guarded<std::string> save{"3600 1 300 100 60 10000"};
   Guarded<std::string> dbfilename{"dump.rdb"};
+  // Refuse writes with MISCONF while the last BGSAVE failed and save rules exist.
+  std::atomic<bool> stop_writes_on_bgsave_error{true};
   std::atomic<bool> appendonly{false};
   // appendfsync: index into {"everysec", "always", "no"}.
   enum FsyncPolicy { kFsyncEverysec = 0, kFsyncAlways = 1, kFsyncNo = 2 };

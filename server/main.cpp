@@ -128,6 +128,10 @@ int main(int argc, char** argv) {
   if (int status = configure(argc, argv, *settings, have_file); status >= 0) return status;
   log_init(*settings);
 
+  // A file size limit (ulimit -f) makes an AOF or RDB write fail with EFBIG, which the
+  // persistence code reports and retries; it must not kill the server with SIGXFSZ.
+  signal(SIGXFSZ, SIG_IGN);
+
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGTERM);

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cctype>
 #include <climits>
+#include <cstring>
 #include <iterator>
 
 #include "aof.hpp"
@@ -16,6 +17,7 @@
 #include "commands.hpp"
 #include "config.hpp"
 #include "evict.hpp"
+#include "multi.hpp"
 #include "pubsub.hpp"
 #include "slowlog.hpp"
 #include "util.hpp"
@@ -101,6 +103,34 @@ std::string unknown_subcommand_message(std::string_view container, std::string_v
   return message;
 }
 
+// Redis writeCommandsDeniedByDiskError: while the last BGSAVE failed (with save rules and
+// stop-writes-on-bgsave-error) or the AOF cannot be written, write commands, EXEC of a queued
+// write, and PING (so that a monitoring client notices) are refused: a client learns at once
+// that its writes would not be persisted. Returns the refusal, or "" to go on. The common case
+// costs two relaxed loads.
+std::string disk_error_refusal(Server& server, const ClientState& client,
+                               const CommandSpec& command) {
+  const bool rdb_failed = !server.last_bgsave_ok().load(std::memory_order_relaxed);
+  const bool aof_failed = !server.aof().last_write_ok() && server.aof().logging();
+  if (!rdb_failed && !aof_failed) return {};
+  const bool writes =
+      (command.flags & kWrite) || command.handler == ping_command ||
+      (command.handler == exec_command &&
+       std::any_of(client.multi.queued.begin(), client.multi.queued.end(),
+                   [](const QueuedCommand& queued) { return queued.command->flags & kWrite; }));
+  if (!writes) return {};
+  Settings& settings = server.settings();
+  if (rdb_failed && settings.stop_writes_on_bgsave_error.load() &&
+      !parse_save_rules(settings.save.get()).value_or(std::vector<SaveRule>{}).empty()) {
+    return std::string(errors::kBgsaveMisconf);
+  }
+  if (aof_failed) {
+    return std::string("MISCONF Errors writing to the AOF file: ") +
+           std::strerror(server.aof().last_write_errno());
+  }
+  return {};
+}
+
 }  // namespace
 
 std::string arity_error_message(std::string_view full_name) {
@@ -145,6 +175,8 @@ void Server::execute(ClientState& client, std::span<const std::string_view> argv
     refusal = "ERR Command not allowed inside a transaction";
   } else if (out_of_memory(*this, client, *command)) {
     refusal = errors::kOom;
+  } else {
+    refusal = disk_error_refusal(*this, client, *command);
   }
   if (!refusal.empty()) {
     reply_refused(client, command, refusal, reply);

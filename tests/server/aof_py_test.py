@@ -3,11 +3,13 @@
 CONFIG SET appendonly yes), SIGKILL crash tests under appendfsync always (every acknowledged
 write survives, MULTI/EXEC blocks are all or nothing), a truncated tail and a torn EXEC block
 load, a corrupted byte stops start-up naming file and offset, and interoperability with
-Debian's redis-server 7.0 (each loads the other's AOF directory; redis-check-aof accepts ours).
+Debian's redis-server 7.0 (each loads the other's AOF directory; redis-check-aof accepts ours),
+and write errors (the file size limit): MISCONF refusals, retries, nothing acknowledged lost.
 Usage: aof_py_test.py <gorodis binary>; exit status 0 on success."""
 import glob
 import os
 import random
+import resource
 import shutil
 import signal
 import subprocess
@@ -338,6 +340,50 @@ def interop(binary, directory, expected):
     server.stop()
 
 
+def write_errors(binary, directory):
+    """A failed AOF write (here EFBIG: a file size limit set on the running server) keeps the
+    unwritten commands for a retry, says aof_last_write_status:err and refuses writes and PING
+    with Redis's MISCONF error while reads go on; once a retry succeeds writes are accepted
+    again, and after a SIGKILL every acknowledged write is there and no refused one."""
+    server = Server(binary, directory)
+    r = server.client
+    pid = server.process.pid
+    limit = 64 * 1024
+    # Only the soft limit: raising a hard limit again needs a privilege.
+    soft, hard = resource.prlimit(pid, resource.RLIMIT_FSIZE)
+    resource.prlimit(pid, resource.RLIMIT_FSIZE, (limit, hard))
+    acknowledged = []
+    refused = None
+    for i in range(limit):
+        try:
+            r.set("key:%d" % i, "v" * 100)
+            acknowledged.append(i)
+        except redis.ResponseError as error:
+            assert str(error) == "MISCONF Errors writing to the AOF file: File too large", error
+            refused = i
+            break
+    assert refused is not None, "writes past the file size limit were never refused"
+    assert r.info("persistence")["aof_last_write_status"] == "err"
+    try:
+        r.ping()
+        raise AssertionError("PING was not refused")
+    except redis.ResponseError as error:
+        assert str(error).startswith("MISCONF"), error
+    assert r.get("key:0") == "v" * 100
+    assert r.exists("key:%d" % refused) == 0
+    resource.prlimit(pid, resource.RLIMIT_FSIZE, (soft, hard))
+    wait_for(lambda: r.info("persistence")["aof_last_write_status"] == "ok",
+             "the retried write to succeed")
+    assert r.set("after", "1")
+    server.kill()
+    server = Server(binary, directory)
+    r = server.client
+    missing = [i for i in acknowledged if r.get("key:%d" % i) != "v" * 100]
+    assert not missing, "acknowledged writes lost: %s" % missing[:10]
+    assert r.exists("key:%d" % refused) == 0 and r.get("after") == "1"
+    server.kill()
+
+
 def main():
     binary = os.path.abspath(sys.argv[1])
     with tempfile.TemporaryDirectory(dir="/tmp") as root:
@@ -349,6 +395,7 @@ def main():
         config_set_appendonly(binary, fresh("config-set"))
         truncated_tail(binary, fresh("truncated"))
         corrupted_byte(binary, fresh("corrupted"))
+        write_errors(binary, fresh("write-errors"))
         crash_test(binary, fresh("crash"), 15)
         if shutil.which("redis-server"):
             interop(binary, root, expected)

@@ -189,10 +189,55 @@ def sigterm_saves_when_rules_exist(binary, directory):
         assert r.get("kept") == "by SIGTERM"
 
 
+BGSAVE_MISCONF = (
+    "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to "
+    "disk. Commands that may modify the data set are disabled, because this instance is "
+    "configured to report errors during writes if RDB snapshotting fails "
+    "(stop-writes-on-bgsave-error option). Please check the Redis logs for details about the "
+    "RDB error.")
+
+
+def failed_bgsave_stops_writes(binary, root):
+    """Like Redis (checked against redis-server 7.0.15): after a failed BGSAVE, with save rules
+    and stop-writes-on-bgsave-error yes, writes and PING get MISCONF (a queued write aborts
+    EXEC) while reads go on; turning the option off or removing the save rules lifts it."""
+    directory = os.path.join(root, "vanishing")
+    os.mkdir(directory)
+    with gorodis(binary, "--dir", directory, "--save", "3600 1") as r:
+        os.rmdir(directory)  # the snapshot's temp file cannot be created now
+        try:
+            r.bgsave()
+        except redis.ResponseError:
+            pass  # gorodis opens the file before answering; Redis's child fails later
+        wait_for(lambda: r.info("persistence")["rdb_last_bgsave_status"] == "err",
+                 "the BGSAVE to fail")
+        for command in (("SET", "k", "v"), ("PING",), ("DEL", "k")):
+            try:
+                r.execute_command(*command)
+                raise AssertionError("%s was not refused" % (command,))
+            except redis.ResponseError as error:
+                assert str(error) == BGSAVE_MISCONF, error
+        assert r.get("k") is None
+        pipe = r.pipeline(transaction=True)
+        pipe.set("a", "b")
+        try:
+            pipe.execute()
+            raise AssertionError("a transaction with a write was not refused")
+        except redis.ResponseError as error:
+            assert "MISCONF" in str(error) or "EXECABORT" in str(error), error
+        assert r.exists("a") == 0
+        r.config_set("stop-writes-on-bgsave-error", "no")
+        assert r.set("k", "v")
+        r.config_set("stop-writes-on-bgsave-error", "yes")
+        r.config_set("save", "")
+        assert r.set("k", "v2") and r.get("k") == "v2"
+
+
 def main():
     binary = sys.argv[1]
     with tempfile.TemporaryDirectory() as directory:
         save_rules(binary, directory)
+        failed_bgsave_stops_writes(binary, directory)
         sigterm_saves_when_rules_exist(binary, directory)
         background_save_is_a_point_in_time(binary, directory)
         with gorodis(binary, "--dir", directory, "--dbfilename", "g.rdb") as r:
