@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Compares gorodis (GOMAXPROCS=2) with Debian's redis-server 7.0 on loopback: the same
 # redis-benchmark runs against each (-P 1 and -P 16), then the RSS of each after loading the same
-# data. Prints requests/s of both and the ratio gorodis/redis.
+# data. Prints requests/s of both (medians over RUNS) and the ratio gorodis/redis.
+# The benchmark runs against one server at a time (both servers stay up, the idle one costs
+# nothing), alternating which goes first from run to run, so that neither gets the CPUs the
+# other's client leaves, and drift on the machine hits both alike.
 # Usage: bench/redis_compare.sh [requests per test, default 1000000] [gorodis binary]
 # Environment:
 #   TESTS   redis-benchmark -t list (default: part 1's set,get,incr,mset; part 2's is
 #           lpush,rpush,lpop,rpop,sadd,hset,spop,zadd,zpopmin,lrange_100,lrange_600)
+#   RUNS    runs per server and pipeline depth (default 1); the table shows medians
 #   MEMORY  memory workloads, space separated (default "strings"): strings = DEBUG POPULATE
 #           1000000 keys of 16-byte values; hash, set, intset, zset = 1,000,000 keys of 10
 #           small elements each (bench/populate.py), each loaded into freshly flushed servers.
@@ -15,6 +19,7 @@ requests=${1:-1000000}
 gorodis=${2:-build/server/gorodis}
 tests=${TESTS:-set,get,incr,mset}
 memory=${MEMORY:-strings}
+runs=${RUNS:-1}
 gorodis_port=7390
 redis_port=7391
 [ -x "$gorodis" ] || { echo "no gorodis binary at $gorodis (build it first)" >&2; exit 1; }
@@ -42,15 +47,38 @@ rps() {  # port pipeline -> "test|rps" lines
 rss_kib() { awk '/VmRSS/ { print $2 }' "/proc/$1/status"; }
 
 start_servers
-echo "redis-benchmark -t $tests -n $requests -r 100000 -c 50 --threads 2"
+echo "redis-benchmark -t $tests -n $requests -r 100000 -c 50 --threads 2, $runs run(s) each"
 echo "commit $(git rev-parse --short HEAD), $(nproc) CPUs, gorodis GOMAXPROCS=2"
 printf '%-16s %4s %14s %14s %7s\n' test P gorodis redis ratio
+results=$(mktemp)
 for pipeline in 1 16; do
-  paste -d'|' <(rps "$gorodis_port" "$pipeline") <(rps "$redis_port" "$pipeline") |
-    while IFS='|' read -r test g _ r; do
-      printf '%-16s %4s %14s %14s %7.2f\n' "$test" "$pipeline" "$g" "$r" "$(echo "$g / $r" | bc -l)"
+  for run in $(seq "$runs"); do
+    order=("$gorodis_port" "$redis_port")
+    ((run % 2)) || order=("$redis_port" "$gorodis_port")
+    for port in "${order[@]}"; do
+      rps "$port" "$pipeline" | sed "s/^/$port|$pipeline|/" >>"$results"
     done
+  done
 done
+# Medians per server, test and depth, in redis-benchmark's test order.
+python3 - "$results" "$gorodis_port" "$redis_port" <<'PY'
+import statistics, sys
+path, gorodis, redis = sys.argv[1:]
+figures, order = {}, []
+for line in open(path):
+    port, pipeline, test, rps = line.strip().split("|")
+    if (test, pipeline) not in order:
+        order.append((test, pipeline))
+    figures.setdefault((port, test, pipeline), []).append(float(rps))
+for pipeline in ("1", "16"):
+    for test, p in order:
+        if p != pipeline:
+            continue
+        g = statistics.median(figures[(gorodis, test, p)])
+        r = statistics.median(figures[(redis, test, p)])
+        print("%-16s %4s %14.2f %14.2f %7.2f" % (test, p, g, r, g / r))
+PY
+rm -f "$results"
 
 load() {  # port workload
   if [ "$2" = strings ]; then
