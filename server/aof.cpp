@@ -305,7 +305,8 @@ void Aof::wait_durable(std::uint64_t offset) {
     const bool always =
         server_.settings().appendfsync.load(std::memory_order_relaxed) == Settings::kFsyncAlways;
     // Once logging stopped (appendonly no) there is no durability left to wait for.
-    return (always ? synced_ : written_).load(std::memory_order_acquire) >= offset || !logging();
+    const bool fsynced = always && !fsync_suspended_.load(std::memory_order_relaxed);
+    return (fsynced ? synced_ : written_).load(std::memory_order_acquire) >= offset || !logging();
   };
   if (durable()) return;
   std::unique_lock lock(mutex_);
@@ -367,7 +368,14 @@ void Aof::writer_loop() {
       old_fd = std::exchange(retiring_fd_, -1);
       old_batch.swap(retiring_);
       end = appended_;
-      sync = fsync_requested_ || server_.settings().appendfsync.load() == Settings::kFsyncAlways;
+      // no-appendfsync-on-rewrite: no fsync while a rewrite or BGSAVE writes its file; the
+      // fsync asked for is dropped (the cron asks again) and `always` clients wait for the
+      // write only (Redis skips the fsync and replies).
+      const bool suspended = server_.settings().no_appendfsync_on_rewrite.load() &&
+                             (rewriting_.load() || server_.save_in_progress().load());
+      fsync_suspended_.store(suspended);
+      sync = !suspended &&
+             (fsync_requested_ || server_.settings().appendfsync.load() == Settings::kFsyncAlways);
       fsync_requested_ = false;
     }
     struct Outcome {

@@ -127,6 +127,7 @@ class Aof final : public KeyEventSink {
   std::atomic<bool> rewriting_{false};
   std::atomic<bool> write_ok_{true};
   std::atomic<int> write_errno_{0};
+  std::atomic<bool> fsync_suspended_{false};  // no-appendfsync-on-rewrite in force
   std::atomic<bool> rewrite_ok_{true};
   std::atomic<std::uint64_t> base_size_{0};
   std::atomic<bool> rewrite_scheduled_{false};

@@ -110,6 +110,23 @@ constexpr std::string_view kLogLevels[] = {"debug", "verbose", "notice", "warnin
 // In Redis's order (its error message lists them so).
 constexpr std::string_view kFsyncPolicies[] = {"everysec", "always", "no"};
 
+constexpr std::string_view kYes = "yes";
+constexpr std::string_view kNo = "no";
+
+// A parameter that gorodis supports with one value only, the one describing what it does
+// (aof-use-rdb-preamble yes: its AOF base is always an RDB file): that value is accepted and
+// shown, any other refused, so that no configuration silently means something else.
+template <const std::string_view& Value>
+Param only(std::string_view name) {
+  return {name, true, [](const Settings&) { return std::string(Value); },
+          [](Settings&, std::string_view value, bool) -> std::string {
+            if (iequals(value, Value)) return {};
+            return "gorodis supports only '" + std::string(Value) + "'";
+          }};
+}
+
+constexpr std::string_view kDisklessLoadModes[] = {"disabled", "on-empty-db", "swapdb"};
+
 template <const auto& Names>
 std::string one_of_error() {
   std::string message = "argument(s) must be one of the following: ";
@@ -298,6 +315,59 @@ const std::vector<Param>& params() {
          return {};
        }},
       boolean<&Settings::stop_writes_on_bgsave_error>("stop-writes-on-bgsave-error", true),
+      boolean<&Settings::daemonize>("daemonize", false),
+      text<&Settings::pidfile>("pidfile", false),
+      boolean<&Settings::disable_thp>("disable-thp", false),
+      boolean<&Settings::rdbcompression>("rdbcompression", true),
+      boolean<&Settings::rdbchecksum>("rdbchecksum", false),
+      boolean<&Settings::no_appendfsync_on_rewrite>("no-appendfsync-on-rewrite", true),
+      only<kYes>("aof-use-rdb-preamble"),
+      only<kNo>("aof-timestamp-enabled"),
+      only<kNo>("oom-score-adj"),
+      {"oom-score-adj-values", true, [](const Settings& s) { return s.oom_score_adj_values.get(); },
+       [](Settings& s, std::string_view value, bool store) -> std::string {
+         std::vector<std::string> words;
+         bool valid = split_inline_arguments(value, words) && words.size() == 3;
+         for (const std::string& word : words) {
+           auto number = parse_int64(word);
+           valid = valid && number && *number >= -2000 && *number <= 2000;
+         }
+         if (!valid) return "Invalid oom-score-adj-values";
+         if (store) s.oom_score_adj_values.set(words[0] + " " + words[1] + " " + words[2]);
+         return {};
+       }},
+      boolean<&Settings::always_show_logo>("always-show-logo", false),
+      boolean<&Settings::set_proc_title>("set-proc-title", false),
+      text<&Settings::proc_title_template>("proc-title-template", true),
+      boolean<&Settings::replica_serve_stale_data>("replica-serve-stale-data", true),
+      boolean<&Settings::replica_serve_stale_data>("slave-serve-stale-data", true),
+      boolean<&Settings::replica_read_only>("replica-read-only", true),
+      boolean<&Settings::replica_read_only>("slave-read-only", true),
+      boolean<&Settings::repl_diskless_sync>("repl-diskless-sync", true),
+      number<&Settings::repl_diskless_sync_delay, 0, INT_MAX>("repl-diskless-sync-delay", true),
+      number<&Settings::repl_diskless_sync_max_replicas, 0, INT_MAX>(
+          "repl-diskless-sync-max-replicas", true),
+      choice<&Settings::repl_diskless_load, kDisklessLoadModes>("repl-diskless-load"),
+      boolean<&Settings::repl_disable_tcp_nodelay>("repl-disable-tcp-nodelay", true),
+      number<&Settings::replica_priority, 0, INT_MAX>("replica-priority", true),
+      number<&Settings::replica_priority, 0, INT_MAX>("slave-priority", true),
+      boolean<&Settings::replica_lazy_flush>("replica-lazy-flush", true),
+      boolean<&Settings::replica_lazy_flush>("slave-lazy-flush", true),
+      boolean<&Settings::rdb_del_sync_files>("rdb-del-sync-files", true),
+      number<&Settings::acllog_max_len, 0, LONG_MAX>("acllog-max-len", true),
+      boolean<&Settings::lazyfree_lazy_eviction>("lazyfree-lazy-eviction", true),
+      boolean<&Settings::lazyfree_lazy_expire>("lazyfree-lazy-expire", true),
+      boolean<&Settings::lazyfree_lazy_server_del>("lazyfree-lazy-server-del", true),
+      boolean<&Settings::lazyfree_lazy_user_del>("lazyfree-lazy-user-del", true),
+      boolean<&Settings::lazyfree_lazy_user_flush>("lazyfree-lazy-user-flush", true),
+      number<&Settings::latency_monitor_threshold, 0, LLONG_MAX>("latency-monitor-threshold", true),
+      number<&Settings::stream_node_max_bytes, 0, LLONG_MAX, true>("stream-node-max-bytes", true),
+      number<&Settings::stream_node_max_entries, 0, LLONG_MAX>("stream-node-max-entries", true),
+      boolean<&Settings::activerehashing>("activerehashing", true),
+      boolean<&Settings::dynamic_hz>("dynamic-hz", true),
+      boolean<&Settings::aof_rewrite_incremental_fsync>("aof-rewrite-incremental-fsync", true),
+      boolean<&Settings::rdb_save_incremental_fsync>("rdb-save-incremental-fsync", true),
+      boolean<&Settings::jemalloc_bg_thread>("jemalloc-bg-thread", true),
       boolean<&Settings::appendonly>("appendonly", true),
       choice<&Settings::appendfsync, kFsyncPolicies>("appendfsync"),
       aof_file_name<&Settings::appendfilename>("appendfilename"),
@@ -404,7 +474,8 @@ std::string load_config(Settings& settings, std::string_view contents) {
     } else if (const Param* param = find_param(argv[0]); param == nullptr) {
       error = "Bad directive or wrong number of arguments";
     } else if (param->name == "bind" || param->name == "save" ||
-               param->name == "client-output-buffer-limit") {
+               param->name == "client-output-buffer-limit" ||
+               param->name == "oom-score-adj-values") {
       // Multi-value directives: the values are kept as one space-separated string.
       std::string joined;
       for (std::size_t i = 1; i < argv.size(); ++i) {

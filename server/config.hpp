@@ -139,6 +139,52 @@ class Settings {
   std::atomic<long long> list_max_listpack_size{-2};
   std::atomic<long long> list_compress_depth{0};
   std::atomic<int> notify_keyspace_events{0};  // NotifyClass bits (pubsub.hpp)
+  // Process set-up (main.cpp): fork into the background (stdio to /dev/null); write the pid to
+  // `pidfile` (also when not daemonized, if set) and remove it at exit; keep transparent huge
+  // pages off the process (prctl), as Redis does, so a sparse heap's RSS is not inflated.
+  std::atomic<bool> daemonize{false};
+  Guarded<std::string> pidfile{""};
+  std::atomic<bool> disable_thp{true};
+  // RDB writing: LZF for strings of 20+ bytes (files and DUMP payloads); the file's CRC64
+  // trailer (0 when off, and loading then skips the check, like Redis).
+  std::atomic<bool> rdbcompression{true};
+  std::atomic<bool> rdbchecksum{true};
+  // Leave the AOF unsynced while a rewrite or BGSAVE writes its file (Redis: while a child
+  // process runs), trading durability for disk bandwidth.
+  std::atomic<bool> no_appendfsync_on_rewrite{false};
+
+  // Accepted so that Redis's configuration files load and CONFIG GET answers, and without
+  // effect here: replication (gorodis is never a replica and has none), streams, the ACL log
+  // and LATENCY (not implemented), lazy freeing (only when memory is returned, not what a
+  // command does), allocator and cron tuning, process titles and the logo.
+  std::atomic<bool> always_show_logo{false};
+  std::atomic<bool> set_proc_title{true};
+  Guarded<std::string> proc_title_template{"{title} {listen-addr} {server-mode}"};
+  std::atomic<bool> replica_serve_stale_data{true};
+  std::atomic<bool> replica_read_only{true};
+  std::atomic<bool> repl_diskless_sync{true};
+  std::atomic<long long> repl_diskless_sync_delay{5};
+  std::atomic<long long> repl_diskless_sync_max_replicas{0};
+  std::atomic<int> repl_diskless_load{0};  // disabled, on-empty-db, swapdb
+  std::atomic<bool> repl_disable_tcp_nodelay{false};
+  std::atomic<long long> replica_priority{100};
+  std::atomic<bool> replica_lazy_flush{false};
+  std::atomic<bool> rdb_del_sync_files{false};
+  std::atomic<long long> acllog_max_len{128};
+  std::atomic<bool> lazyfree_lazy_eviction{false};
+  std::atomic<bool> lazyfree_lazy_expire{false};
+  std::atomic<bool> lazyfree_lazy_server_del{false};
+  std::atomic<bool> lazyfree_lazy_user_del{false};
+  std::atomic<bool> lazyfree_lazy_user_flush{false};
+  std::atomic<long long> latency_monitor_threshold{0};
+  std::atomic<long long> stream_node_max_bytes{4096};
+  std::atomic<long long> stream_node_max_entries{100};
+  std::atomic<bool> activerehashing{true};
+  std::atomic<bool> dynamic_hz{true};
+  std::atomic<bool> aof_rewrite_incremental_fsync{true};
+  std::atomic<bool> rdb_save_incremental_fsync{true};
+  std::atomic<bool> jemalloc_bg_thread{true};
+  Guarded<std::string> oom_score_adj_values{"0 200 800"};
   std::array<OutputBufferLimit, 3> client_output_buffer_limit{{
       {0, 0, 0},                                      // normal
       {256LL * 1024 * 1024, 64LL * 1024 * 1024, 60},  // replica

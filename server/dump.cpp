@@ -59,7 +59,7 @@ void dump_command(CommandContext& ctx) {
     ctx.reply.null();
     return;
   }
-  auto payload = dump_payload(entry->value, ctx.server.config().rdb_compression);
+  auto payload = dump_payload(entry->value, ctx.server.settings().rdbcompression.load());
   if (!payload) {
     ctx.reply.error("ERR DUMP of this type of value is not supported yet");
     return;

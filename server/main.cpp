@@ -7,16 +7,23 @@
 // after the config file's contents, so the file and the command line accept the same
 // parameters (config.cpp's table) and fail with the same FATAL CONFIG FILE ERROR report.
 //
+// Process set-up like redis-server's: daemonize (before any thread exists), the pid file,
+// transparent huge pages off (disable-thp).
+//
 // SIGTERM and SIGINT are blocked in every thread and taken by one plain thread with sigwait,
 // which hands them to the cron (request_shutdown): the shutdown, with its save, then runs in a
 // goroutine, as the shard locks require, the way Redis's serverCron acts on shutdown_asap.
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -103,6 +110,31 @@ std::string listen_address(std::string address, long long port) {
   std::exit(1);
 }
 
+// Redis daemonize(): the parent exits at once; the child leaves the terminal's session and
+// sends its standard streams to /dev/null. Must run before any thread exists: fork copies only
+// the calling thread.
+void daemonize() {
+  const pid_t child = fork();
+  if (child < 0) fail(std::string("Can't fork into the background: ") + std::strerror(errno));
+  if (child > 0) std::_Exit(0);
+  setsid();
+  const int null = open("/dev/null", O_RDWR);
+  if (null < 0) return;
+  for (int fd = 0; fd <= 2; ++fd) dup2(null, fd);
+  if (null > 2) close(null);
+}
+
+// Redis createPidFile: a failure is only logged.
+void create_pidfile(const std::string& path) {
+  std::FILE* file = std::fopen(path.c_str(), "w");
+  if (file == nullptr) {
+    log(LogLevel::kWarning, std::string("Failed to write PID file: ") + std::strerror(errno));
+    return;
+  }
+  std::fprintf(file, "%d\n", static_cast<int>(getpid()));
+  std::fclose(file);
+}
+
 }  // namespace
 
 // Redis loadDataFromDisk: the AOF when appendonly is yes, else the RDB file in `dir`, if there
@@ -126,7 +158,16 @@ int main(int argc, char** argv) {
   auto settings = std::make_unique<Settings>();
   bool have_file = false;
   if (int status = configure(argc, argv, *settings, have_file); status >= 0) return status;
+  if (settings->daemonize.load()) {
+    daemonize();
+    // Redis's default when daemonized without one.
+    if (settings->pidfile.get().empty()) settings->pidfile.set("/var/run/redis.pid");
+  }
   log_init(*settings);
+  if (std::string pidfile = settings->pidfile.get(); !pidfile.empty()) create_pidfile(pidfile);
+  // Redis disables transparent huge pages for itself by default: with them, a sparse heap
+  // (and every goroutine stack touched once) takes whole 2 MB pages of RSS.
+  if (settings->disable_thp.load()) prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0);
 
   // A file size limit (ulimit -f) makes an AOF or RDB write fail with EFBIG, which the
   // persistence code reports and retries; it must not kill the server with SIGXFSZ.

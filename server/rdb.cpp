@@ -674,7 +674,7 @@ class SnapshotWriter final : public ShardSnapshot {
     Shard& target = db.shard(shard);
     target.snapshot = nullptr;
     if (target.keys.size() == 0) return;
-    RdbWriter writer(server_.config().rdb_compression);
+    RdbWriter writer(server_.settings().rdbcompression.load());
     writer.byte(kOpSelectDb);
     writer.length(static_cast<std::uint64_t>(db.id()));
     bool supported = true;
@@ -683,7 +683,7 @@ class SnapshotWriter final : public ShardSnapshot {
         writer.byte(kOpExpireTimeMs);
         writer.little_endian(static_cast<std::uint64_t>(entry.expire_at_ms), 8);
       }
-      RdbWriter value(server_.config().rdb_compression);
+      RdbWriter value(server_.settings().rdbcompression.load());
       if (!save_object(value, entry.value)) {
         supported = false;
         return;
@@ -727,7 +727,8 @@ class SnapshotWriter final : public ShardSnapshot {
     trailer.byte(kOpEof);
     ok = ok && write(trailer.bytes());
     trailer.bytes().clear();
-    trailer.little_endian(crc_, 8);
+    // rdbchecksum no: a zero checksum, which loaders take as "not computed".
+    trailer.little_endian(server_.settings().rdbchecksum.load() ? crc_ : 0, 8);
     ok = ok && write(trailer.bytes());
     ok = ok && goro::blocking([this] { return ::fsync(fd_) == 0; });
     if (!ok) {
@@ -880,7 +881,9 @@ std::optional<std::string> load_snapshot(Server& server, const std::string& path
         if (version >= 5) {
           auto stored = reader.little_endian(8);
           if (!stored) return load_error("missing checksum", crc_offset);
-          if (*stored != 0 && *stored != crc64(0, std::string_view(data).substr(0, crc_offset))) {
+          // Checked unless the file has none (0) or rdbchecksum is off, like Redis.
+          if (*stored != 0 && server.settings().rdbchecksum.load() &&
+              *stored != crc64(0, std::string_view(data).substr(0, crc_offset))) {
             return std::string("Wrong RDB checksum. Aborting now.");
           }
         }

@@ -51,8 +51,7 @@ class Aof;
 
 struct ServerConfig {
   int databases = 16;
-  unsigned shard_bits = 4;      // 16 shards per database
-  bool rdb_compression = true;  // LZF-compress long strings in DUMP payloads (rdbcompression)
+  unsigned shard_bits = 4;  // 16 shards per database
 };
 
 // What CLIENT REPLY asked for: replies dropped for good (kOff) or for the next command only

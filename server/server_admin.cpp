@@ -454,6 +454,11 @@ void lastsave_command(CommandContext& ctx) {
     log(LogLevel::kNotice, "Removing the unix socket file.");
     unlink(unixsocket.c_str());
   }
+  std::string pidfile = server.settings().pidfile.get();
+  if (!pidfile.empty()) {
+    log(LogLevel::kNotice, "Removing the pid file.");
+    unlink(pidfile.c_str());
+  }
   log(LogLevel::kWarning, "gorodis is now ready to exit, bye bye...");
   // Goroutines may be running on other threads: leave without running destructors under them.
   std::_Exit(0);
