@@ -135,6 +135,11 @@ void flushall_command(CommandContext& ctx);
 void time_command(CommandContext& ctx);
 void memory_help_command(CommandContext& ctx);
 void memory_usage_command(CommandContext& ctx);
+// memory_stats.cpp
+void memory_stats_command(CommandContext& ctx);
+void memory_doctor_command(CommandContext& ctx);
+void memory_purge_command(CommandContext& ctx);
+void memory_malloc_stats_command(CommandContext& ctx);
 void command_command(CommandContext& ctx);
 void command_getkeysandflags_command(CommandContext& ctx);
 void command_info_command(CommandContext& ctx);

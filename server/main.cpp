@@ -34,6 +34,7 @@
 #include "goro/net.hpp"
 #include "goro/runtime.hpp"
 #include "log.hpp"
+#include "memory.hpp"
 #include "networking.hpp"
 #include "rdb.hpp"
 #include "server.hpp"
@@ -229,6 +230,7 @@ int main(int argc, char** argv) {
     log(LogLevel::kNotice, "Running mode=standalone, port=" + std::to_string(port) + ".");
     start_server_cron(server);
     log(LogLevel::kNotice, "Server initialized");
+    server.startup_memory().store(memory::used());
     load_data_at_startup(server);
     log(LogLevel::kNotice, "Ready to accept connections");
     for (std::size_t i = 1; i < listeners.size(); ++i) {

@@ -210,6 +210,9 @@ class Server {
   std::atomic<std::uint64_t>& changes_at_last_save() { return changes_at_last_save_; }
   // Unix time of the last background save attempt (save rules retry a failed one after 5 s).
   std::atomic<std::int64_t>& last_bgsave_try_s() { return last_bgsave_try_s_; }
+  // Used memory once the server was ready, before loading data (Redis initial_memory_usage;
+  // MEMORY STATS startup.allocated).
+  std::atomic<std::size_t>& startup_memory() { return startup_memory_; }
 
  private:
   ServerConfig config_;
@@ -229,6 +232,7 @@ class Server {
   std::atomic<bool> last_bgsave_ok_{true};
   std::atomic<std::uint64_t> changes_at_last_save_{0};
   std::atomic<std::int64_t> last_bgsave_try_s_{0};
+  std::atomic<std::size_t> startup_memory_{0};
   std::unique_ptr<PubSub> pubsub_;
   std::unique_ptr<Aof> aof_;  // sees key events first, then hands them to pubsub_
   std::unique_ptr<Evictor> evictor_;

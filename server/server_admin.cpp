@@ -28,6 +28,7 @@
 #include "goro/time.hpp"
 #include "log.hpp"
 #include "memory.hpp"
+#include "memory_stats.hpp"
 #include "pubsub.hpp"
 #include "rdb.hpp"
 #include "server.hpp"
@@ -71,14 +72,6 @@ class OpsSampler {
 };
 
 OpsSampler ops_sampler;
-
-std::size_t resident_memory() {
-  std::ifstream statm("/proc/self/statm");
-  std::size_t pages = 0;
-  std::size_t resident = 0;
-  statm >> pages >> resident;
-  return resident * static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
-}
 
 // Redis bytesToHuman.
 std::string human_bytes(double bytes) {
@@ -204,7 +197,8 @@ void info_clients(InfoWriter& w, Server& server) {
 }
 
 void info_memory(InfoWriter& w, Server& server) {
-  const std::size_t used = memory::used();
+  const MemoryOverhead overhead = memory_overhead(server);
+  const std::size_t used = overhead.total;
   const std::size_t rss = resident_memory();
   const std::size_t peak = memory::peak();
   // glibc's own figure (walks its arenas: fine for INFO, too slow per command).
@@ -226,6 +220,12 @@ void info_memory(InfoWriter& w, Server& server) {
   w.field("used_memory_peak", peak);
   w.field("used_memory_peak_human", human_bytes(static_cast<double>(peak)));
   w.field("used_memory_peak_perc", std::string(peak_perc));
+  w.field("used_memory_overhead", overhead.overhead_total);
+  w.field("used_memory_startup", overhead.startup);
+  w.field("used_memory_dataset", overhead.dataset);
+  char dataset_perc[32];
+  std::snprintf(dataset_perc, sizeof dataset_perc, "%.2f%%", overhead.dataset_percentage);
+  w.field("used_memory_dataset_perc", std::string(dataset_perc));
   w.field("allocator_allocated", info.uordblks + info.hblkhd);
   w.field("total_system_memory", system);
   w.field("total_system_memory_human", human_bytes(static_cast<double>(system)));
@@ -235,6 +235,12 @@ void info_memory(InfoWriter& w, Server& server) {
   w.field("mem_fragmentation_ratio", std::string(ratio));
   w.field("mem_fragmentation_bytes", static_cast<long long>(rss) - static_cast<long long>(used));
   w.field("mem_not_counted_for_evict", 0);
+  w.field("mem_replication_backlog", 0);
+  w.field("mem_total_replication_buffers", 0);
+  w.field("mem_clients_slaves", 0);
+  w.field("mem_clients_normal", overhead.clients_normal);
+  w.field("mem_cluster_links", 0);
+  w.field("mem_aof_buffer", overhead.aof_buffer);
   w.field("mem_allocator", "libc");
   w.field("lazyfree_pending_objects", 0);
 }

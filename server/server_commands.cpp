@@ -270,8 +270,8 @@ void object_freq_command(CommandContext& ctx) {
         "time to adjust.");
     return;
   }
-  ctx.reply.integer(lfu::decayed(entry->value, ctx.now_ms,
-                                 ctx.server.settings().lfu_decay_time.load()));
+  ctx.reply.integer(
+      lfu::decayed(entry->value, ctx.now_ms, ctx.server.settings().lfu_decay_time.load()));
 }
 
 void object_help_command(CommandContext& ctx) {
@@ -312,7 +312,11 @@ void memory_usage_command(CommandContext& ctx) {
 
 void memory_help_command(CommandContext& ctx) {
   reply_help(ctx, "MEMORY",
-             {"USAGE <key> [SAMPLES <count>]",
+             {"DOCTOR", "    Return memory problems reports.", "MALLOC-STATS",
+              "    Return internal statistics report from the memory allocator.", "PURGE",
+              "    Attempt to purge dirty pages for reclamation by the allocator.", "STATS",
+              "    Return information about the memory usage of the server.",
+              "USAGE <key> [SAMPLES <count>]",
               "    Return memory in bytes used by <key> and its value. Nested values are",
               "    sampled up to <count> times (default: 5, 0 means sample all)."});
 }
