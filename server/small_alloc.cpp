@@ -72,7 +72,7 @@ char* carve(std::size_t bytes) {
 }  // namespace
 
 std::size_t allocation_size(std::size_t bytes) {
-  return bytes > kMaxPooledSize ? bytes : (class_of(bytes) + 1) * kGranule;
+  return !kPooled || bytes > kMaxPooledSize ? bytes : (class_of(bytes) + 1) * kGranule;
 }
 
 // Never inlined: goroutines migrate between threads at blocking calls, and a caller that

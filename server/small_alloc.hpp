@@ -35,7 +35,8 @@ inline constexpr std::size_t kMaxPooledSize = 256;
 void* allocate(std::size_t bytes);
 // Frees what allocate(bytes) returned; `bytes` must be the same.
 void deallocate(void* pointer, std::size_t bytes) noexcept;
-// The bytes actually set aside for a request of `bytes` (for memory accounting).
+// The bytes actually set aside for a request of `bytes` (for memory accounting; `bytes` itself
+// where the pool is bypassed: sanitized builds and requests over kMaxPooledSize).
 std::size_t allocation_size(std::size_t bytes);
 
 }  // namespace gorodis::small_alloc
