@@ -13,18 +13,6 @@ namespace gorodis::small_alloc {
 
 namespace {
 
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kPooled = false;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-constexpr bool kPooled = false;
-#else
-constexpr bool kPooled = true;
-#endif
-#else
-constexpr bool kPooled = true;
-#endif
-
 constexpr std::size_t kGranule = 8;
 constexpr std::size_t kClasses = kMaxPooledSize / kGranule;
 constexpr std::size_t kBlockBytes = 64 * 1024;

@@ -31,6 +31,20 @@ namespace gorodis::small_alloc {
 
 inline constexpr std::size_t kMaxPooledSize = 256;
 
+// Whether requests are pooled: address-sanitized builds pass them to operator new, so that
+// ASan checks every object on its own.
+#if defined(__SANITIZE_ADDRESS__)
+inline constexpr bool kPooled = false;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+inline constexpr bool kPooled = false;
+#else
+inline constexpr bool kPooled = true;
+#endif
+#else
+inline constexpr bool kPooled = true;
+#endif
+
 // Memory for `bytes` (> 0) bytes, 8-byte aligned.
 void* allocate(std::size_t bytes);
 // Frees what allocate(bytes) returned; `bytes` must be the same.
