@@ -152,6 +152,7 @@ void info_command(CommandContext& ctx);
 void config_get_command(CommandContext& ctx);
 void config_set_command(CommandContext& ctx);
 void config_resetstat_command(CommandContext& ctx);
+void config_rewrite_command(CommandContext& ctx);
 void config_help_command(CommandContext& ctx);
 void slowlog_get_command(CommandContext& ctx);
 void slowlog_len_command(CommandContext& ctx);

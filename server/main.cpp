@@ -23,6 +23,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iostream>
@@ -67,9 +68,11 @@ int configure(int argc, char** argv, Settings& settings, bool& have_file) {
     return 0;
   }
   std::string config;
+  std::string args_file_path;
   have_file = !args.empty() && !args[0].starts_with("--");
   if (have_file) {
     std::string path(args[0]);
+    args_file_path = path;
     std::stringstream contents;
     if (path == "-") {
       contents << std::cin.rdbuf();
@@ -89,6 +92,14 @@ int configure(int argc, char** argv, Settings& settings, bool& have_file) {
   if (!args.empty() && !options_to_config(args, config, error)) {
     std::cerr << "gorodis: " << error << "\n" << kUsage;
     return 1;
+  }
+  if (have_file && args_file_path != "-") {
+    // Absolute, and resolved now: the file's `dir` changes the working directory.
+    char* absolute = realpath(args_file_path.c_str(), nullptr);
+    if (absolute != nullptr) {
+      settings.config_file.set(absolute);
+      std::free(absolute);
+    }
   }
   error = load_config(settings, config);
   if (!error.empty()) {

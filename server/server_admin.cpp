@@ -431,6 +431,21 @@ void config_resetstat_command(CommandContext& ctx) {
   ctx.reply.ok();
 }
 
+void config_rewrite_command(CommandContext& ctx) {
+  const std::string path = ctx.server.settings().config_file.get();
+  if (path.empty()) {
+    ctx.reply.error("ERR The server is running without a config file");
+    return;
+  }
+  if (std::string error = config_rewrite(ctx.server.settings(), path); !error.empty()) {
+    log(LogLevel::kWarning, "CONFIG REWRITE failed: " + error);
+    ctx.reply.error("ERR Rewriting config file: " + error);
+    return;
+  }
+  log(LogLevel::kNotice, "CONFIG REWRITE executed with success.");
+  ctx.reply.ok();
+}
+
 void config_help_command(CommandContext& ctx) {
   reply_help(
       ctx, "CONFIG",
