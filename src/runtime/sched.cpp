@@ -211,6 +211,13 @@ bool runqput_local(P* p, G* gp) {
 // REQUIRES: the caller owns p.
 void runqput(P* p, G* gp, bool next) {
   if (next) {
+    // Only p's owner stores a G into runnext; everyone else only takes one out (CAS to null).
+    // So an empty runnext stays empty until this store, and the common case of a hand-off (the
+    // P's previous runnext already ran) needs no read-modify-write: a plain store.
+    if (!p->runnext.load(std::memory_order_relaxed)) {
+      p->runnext.store(gp, std::memory_order_release);
+      return;
+    }
     gp = p->runnext.exchange(gp, std::memory_order_acq_rel);
     if (!gp) return;  // the old runnext, if any, goes to the tail
   }
