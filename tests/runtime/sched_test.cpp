@@ -267,6 +267,47 @@ TEST(Sched, BlockingCallLetsOtherGoroutinesRun) {
   EXPECT_TRUE(other_ran_during_block.load());
 }
 
+// sysmon takes Ps from goroutines inside goro::blocking (revoke_p) while their Ms keep
+// re-entering the runtime (blocking_exit, spawns, yields) and the other P hands work around:
+// no goroutine may be lost or run twice, and every M must agree on who owns which P.
+TEST(Sched, RetakeRacesWithRuntimeEntries) {
+  setenv("GOMAXPROCS", "2", 1);
+  constexpr int kBlockers = 4, kRounds = 100, kSpawners = 2, kSpawns = 3000;
+  std::atomic<int> ran{0};
+  std::atomic<int> finished{0};
+  goro::run([&] {
+    for (int b = 0; b < kBlockers; b++) {
+      goro::go([&] {
+        for (int r = 0; r < kRounds; r++) {
+          // Ten times sysmon's 20 us, so the P is often taken while this runs.
+          goro::blocking([] {
+            auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(200);
+            while (std::chrono::steady_clock::now() < until) {
+            }
+          });
+          goro::go([&] { ran.fetch_add(1); });
+          goro::yield();
+        }
+        finished.fetch_add(1);
+      });
+    }
+    for (int s = 0; s < kSpawners; s++) {
+      goro::go([&] {
+        for (int i = 0; i < kSpawns; i++) {
+          goro::go([&] { ran.fetch_add(1); });
+          if (i % 16 == 0) goro::yield();
+        }
+        finished.fetch_add(1);
+      });
+    }
+    wait_until([&] { return finished.load() == kBlockers + kSpawners; });
+    wait_until([&] { return ran.load() == kBlockers * kRounds + kSpawners * kSpawns; });
+    wait_until([] { return goro::num_goroutine() == 1; });
+  });
+  unsetenv("GOMAXPROCS");
+  EXPECT_EQ(ran.load(), kBlockers * kRounds + kSpawners * kSpawns);
+}
+
 TEST(Sched, BlockingReturnsValue) {
   int v = 0;
   goro::run([&] { v = goro::blocking([] { return 41; }) + 1; });
