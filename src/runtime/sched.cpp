@@ -18,6 +18,14 @@
 // runnext and runs its due timers). A new goroutine or a readied one goes to runnext, so a
 // hand-off (send, then receive) runs the partner next on the same P, with warm caches.
 //
+// A goroutine whose go() overflows its P's ring (half of it spills to the global queue) yields
+// right away, unlike Go, where the spawner runs on until preempted (10 ms) and every goroutine
+// it made in between stays alive, each with a freshly touched stack page: 1,000,000 spawns then
+// kept ~15,000 goroutines alive per slice, 280 MB of RSS and 128,000 page faults, 650 ns each.
+// Yielding bounds that to about the ring (their Gs and stacks are reused while still in the
+// cache): 60 ns per goroutine, 6 MB. The spawner loses nothing it was promised: it resumes after
+// the goroutines queued before it.
+//
 // Spinning Ms. Waking a thread costs microseconds, so Go keeps a few "spinning" Ms that look
 // for work instead of sleeping, and wakes one more (wakep) only when work is added while none
 // spins and a P is idle. The protocol, taken from proc.go's essay:
@@ -284,20 +292,21 @@ bool runqput_local(P* p, G* gp) {
   }
 }
 
+// Returns false if p's ring was full and half of it went to the global queue.
 // REQUIRES: the caller owns p.
-void runqput(P* p, G* gp, bool next) {
+bool runqput(P* p, G* gp, bool next) {
   if (next) {
     // Only p's owner stores a G into runnext; everyone else only takes one out (CAS to null).
     // So an empty runnext stays empty until this store, and the common case of a hand-off (the
     // P's previous runnext already ran) needs no read-modify-write: a plain store.
     if (!p->runnext.load(std::memory_order_relaxed)) {
       p->runnext.store(gp, std::memory_order_release);
-      return;
+      return true;
     }
     gp = p->runnext.exchange(gp, std::memory_order_acq_rel);
-    if (!gp) return;  // the old runnext, if any, goes to the tail
+    if (!gp) return true;  // the old runnext, if any, goes to the tail
   }
-  runqput_local(p, gp);
+  return runqput_local(p, gp);
 }
 
 // REQUIRES: the caller owns p. *inherit: the G came from runnext and inherits the time slice.
@@ -1358,14 +1367,19 @@ void spawn_commit(SpawnSlot slot, ClosureFn invoke) {
   M* m = getm();
   P* p = enter_runtime(m);
   count_goroutine(p, 1);
+  bool spilled = false;
   if (p) {
-    runqput(p, gp, true);
+    spilled = !runqput(p, gp, true);
     exit_runtime(m, p);
   } else {
     std::lock_guard<Lock> guard(sched->lock);
     globrunq_put(gp);
   }
   if (sched->main_started.load(std::memory_order_relaxed)) wakep();
+  if (spilled && m->curg) {  // see "A goroutine whose go() overflows" above
+    switch_to_g0(m->curg, m, M::Action::kYield);
+    return;
+  }
   preempt_point();
 }
 

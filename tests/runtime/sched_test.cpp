@@ -200,26 +200,33 @@ TEST(Sched, WorkSpreadsToAllPsByStealing) {
   EXPECT_GE(threads.size(), 2u);
 }
 
-TEST(Sched, RunqOverflowSpillsToGlobalQueue) {
+TEST(Sched, RunqOverflowSpillsToGlobalQueueAndYields) {
   setenv("GOMAXPROCS", "1", 1);
   std::atomic<int> ran{0};
+  std::atomic<bool> saw_spill{false};
   int spawned = 0;
-  bool spilled = false;
+  int ran_when_resumed = -1;
   goro::run([&] {
-    // Without yielding, more than 256 goroutines do not fit in the local ring: the 257th moves
-    // half of it to the global queue. (If sysmon preempts main first, the ring drains and the
-    // count starts over, so keep spawning until a spill is seen; a slow sanitizer build may be
-    // preempted a few times.)
-    while (!spilled && spawned < 100'000) {
-      goro::go([&] { ran.fetch_add(1); });
+    // Without yielding, more than 256 goroutines do not fit in the local ring: the 257th go()
+    // moves half of it to the global queue and then yields, so main resumes from the global
+    // queue's tail after every goroutine queued before it ran. The goroutines see the spill
+    // (more than main in the global queue). If sysmon preempts main first, the ring drains and
+    // the count starts over, so keep spawning until a spill is seen; a slow sanitizer build may
+    // be preempted a few times.
+    while (!saw_spill.load() && spawned < 100'000) {
+      goro::go([&] {
+        ran.fetch_add(1);
+        if (goro::rt::sched->runq_size.load() > 1) saw_spill.store(true);
+      });
       spawned++;
-      spilled = goro::rt::sched->runq_size.load() > 0;
     }
+    ran_when_resumed = ran.load();
     wait_until([&] { return ran.load() == spawned; });
   });
   unsetenv("GOMAXPROCS");
-  EXPECT_TRUE(spilled);
+  EXPECT_TRUE(saw_spill.load());
   EXPECT_GE(spawned, 257);
+  EXPECT_EQ(ran_when_resumed, spawned);
   EXPECT_EQ(ran.load(), spawned);
 }
 
