@@ -142,14 +142,20 @@ bool owns_p(M* m) {
   return m->p != nullptr && settled_state(m) == pack_pstate(m->p_epoch, PStatus::kRunning);
 }
 
-// Goroutine code on m is over and runtime code begins: returns whether m still owns its P (if
-// not, m->p is cleared: sysmon or a stop-the-world took it). REQUIRES: m->p.
-bool enter_p(M* m) {
-  m->user_code.store(0, std::memory_order_relaxed);
-  owner_barrier();
+// enter_p when the first look did not find the P Running.
+__attribute__((noinline)) bool enter_p_slow(M* m) {
   if (settled_state(m) == pack_pstate(m->p_epoch, PStatus::kRunning)) return true;
   m->p = nullptr;
   return false;
+}
+
+// Goroutine code on m is over and runtime code begins: returns whether m still owns its P (if
+// not, m->p is cleared: sysmon or a stop-the-world took it). REQUIRES: m->p.
+inline bool enter_p(M* m) {
+  m->user_code.store(0, std::memory_order_relaxed);
+  owner_barrier();
+  const std::uint64_t mine = pack_pstate(m->p_epoch, PStatus::kRunning);
+  return m->p->state.load(std::memory_order_acquire) == mine || enter_p_slow(m);
 }
 
 // Runtime code on m is over and goroutine code begins: from here on the P may be taken.
