@@ -2,7 +2,7 @@
 // measured exactly like the Go reference (anchors/go/bench/main.go) and the Boost.Fiber one
 // (anchors/boost-fiber/bench.cpp), so that bench/compare.sh can put the three side by side.
 //
-//   goro_workloads -w <workload> [-procs P]
+//   goro_workloads -w <workload> [-procs P] [-n COUNT]
 //
 // One workload per process. P is GOMAXPROCS: -procs sets the GOMAXPROCS environment variable
 // before goro::run (without it the environment or the CPU count decides, as in Go); the line
@@ -11,8 +11,11 @@
 //   workload=<name> impl=goro procs=<P> metric=<metric> value=<number> unit=<unit>
 //
 // with WORKLOADS.md's metric names and decimals. Diagnostics (ring's winner, idle-mem's VmRSS
-// values) go to stderr. Exit status: 0 on success, 1 when the workload's correctness check fails
-// (after a "... CHECK FAILED: <why>" line on stderr), 2 on a usage error.
+// values) go to stderr. -n replaces the workload's size (skynet's leaves, a power of 10; spawn's
+// goroutines; pingpong's round trips; ring's hops) for profiling runs under valgrind, where the
+// full sizes take minutes; the checks follow the new size. Exit status: 0 on success, 1 when the
+// workload's correctness check fails (after a "... CHECK FAILED: <why>" line on stderr), 2 on a
+// usage error.
 //
 // Mapping of WORKLOADS.md onto goro: `go f()` is goro::go, `make(chan T, C)` is
 // goro::Chan<T>(C), `close`/`v, ok := <-ch` are close()/recv() (std::nullopt once closed),
@@ -45,6 +48,12 @@ using I64Chan = goro::Chan<std::int64_t>;
 
 const char* g_name = "";
 int g_procs = 0;
+std::int64_t g_count = 0;  // -n, 0 if not given
+
+// The workload's size: WORKLOADS.md's, unless -n replaced it.
+std::int64_t size_or(std::int64_t standard) {
+  return g_count > 0 ? g_count : standard;
+}
 
 // ------------------------------------------------------------------ shared helpers
 
@@ -88,9 +97,6 @@ void go_each(goro::WaitGroup& wg, std::int64_t n, Body body) {
 
 // ------------------------------------------------------------------ skynet
 
-constexpr std::int64_t kSkynetLeaves = 1000000;
-constexpr std::int64_t kSkynetSum = 499999500000;
-
 void skynet_node(const I64Chan& out, std::int64_t num, std::int64_t size) {
   if (size == 1) {
     out.send(num);
@@ -106,19 +112,20 @@ void skynet_node(const I64Chan& out, std::int64_t num, std::int64_t size) {
 }
 
 void w_skynet() {
+  const std::int64_t leaves = size_or(1000000), want = leaves * (leaves - 1) / 2;
   I64Chan c(0);
   auto t0 = Clock::now();
-  goro::go([c] { skynet_node(c, 0, kSkynetLeaves); });
+  goro::go([c, leaves] { skynet_node(c, 0, leaves); });
   std::int64_t sum = *c.recv();
   auto el = Clock::now() - t0;
-  if (sum != kSkynetSum) fail("sum %lld, want %lld", (long long)sum, (long long)kSkynetSum);
+  if (sum != want) fail("sum %lld, want %lld", (long long)sum, (long long)want);
   emit("wall_ms", ms_of(el), 3, "ms");
 }
 
 // ------------------------------------------------------------------ spawn
 
 void w_spawn() {
-  constexpr std::int64_t N = 1000000;
+  const std::int64_t N = size_or(1000000);
   std::vector<unsigned char> ran(N, 0);
   goro::WaitGroup wg;
   auto t0 = Clock::now();
@@ -133,7 +140,7 @@ void w_spawn() {
 // ------------------------------------------------------------------ pingpong
 
 void w_pingpong() {
-  constexpr std::int64_t N = 1000000;
+  const std::int64_t N = size_or(1000000);
   I64Chan ping(0), pong(0);
   std::int64_t bad = 0;
   goro::WaitGroup wg;
@@ -143,7 +150,7 @@ void w_pingpong() {
     for (std::int64_t v : ping) pong.send(v + 1);
     wg.done();
   });
-  goro::go([ping, pong, &bad, &wg] {  // A: drives N round trips
+  goro::go([ping, pong, &bad, &wg, N] {  // A: drives N round trips
     for (std::int64_t i = 0; i < N; ++i) {
       ping.send(i);
       if (*pong.recv() != i + 1) ++bad;
@@ -160,7 +167,8 @@ void w_pingpong() {
 // ------------------------------------------------------------------ ring
 
 void w_ring() {
-  constexpr std::int64_t T = 503, HOPS = 10000000;
+  constexpr std::int64_t T = 503;
+  const std::int64_t HOPS = size_or(10000000);
   std::vector<I64Chan> chans;
   for (std::int64_t i = 0; i < T; ++i) chans.emplace_back(0);
   I64Chan winner(1);
@@ -385,7 +393,7 @@ constexpr Workload kWorkloads[] = {
 };
 
 [[noreturn]] void usage(const char* argv0) {
-  std::fprintf(stderr, "usage: %s -w <workload> [-procs P]; workloads:", argv0);
+  std::fprintf(stderr, "usage: %s -w <workload> [-procs P] [-n COUNT]; workloads:", argv0);
   for (const auto& w : kWorkloads) std::fprintf(stderr, " %s", w.name);
   std::fputc('\n', stderr);
   std::exit(2);
@@ -406,6 +414,9 @@ int main(int argc, char** argv) {
       const char* procs = argv[++i];
       if (std::atoi(procs) < 1) usage(argv[0]);
       setenv("GOMAXPROCS", procs, 1);
+    } else if (arg == "-n" && i + 1 < argc) {
+      g_count = std::atoll(argv[++i]);
+      if (g_count < 1) usage(argv[0]);
     } else {
       usage(argv[0]);
     }

@@ -87,7 +87,9 @@ int run(F&& main) {
 }
 
 // Starts `f` in a new goroutine (Go: `go f()`). `f` is moved onto the new goroutine's stack; no
-// heap allocation. The new goroutine runs next on this P (Go's runnext). REQUIRES: inside `run`.
+// heap allocation. The new goroutine runs next on this P (Go's runnext). When this P's run queue
+// is full, the caller then yields (unlike Go), so a spawning loop lets the goroutines it made
+// run instead of piling them up (see sched.cpp). REQUIRES: inside `run`.
 template <class F>
 void go(const GoOptions& options, F&& f) {
   using Fn = std::decay_t<F>;

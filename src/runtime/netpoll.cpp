@@ -351,6 +351,10 @@ void poll_evict(PollDesc* pd) {
 void netpoll_ready(G** list, int* count, PollDesc* pd, int mode, bool error, bool hangup) {
   // An error (EPOLLERR) is reported to both directions: the next system call returns it.
   if (error) mode = kPollReadWrite;
+  // The poller learns of pd through the kernel (epoll), which no sanitizer models: this acquire
+  // pairs with poll_open's release of rg and orders pd's set-up before the hangup store below
+  // (unblock's acquires come after it).
+  (void)pd->rg.load(std::memory_order_acquire);
   if (hangup || error) {
     // Before the readiness stores below, with the fence pairing with poll_hangup_seen's.
     pd->hangup.store(true, std::memory_order_relaxed);

@@ -18,12 +18,14 @@ namespace goro::rt {
 // ---- P states -----------------------------------------------------------------------------
 // A P's state word packs a status with an epoch that grows each time an M acquires the P, so
 // an M that lost its P (sysmon retook it) can never mistake a later owner's state for its own.
+// Whether the owner runs goroutine code or runtime code is not in the word but in its M's
+// user_code, which only that M writes; see revoke_p (sched.cpp) for how the two are read together.
 enum class PStatus : std::uint8_t {
-  kIdle,     // on the idle list or being handed over; no M owns it
-  kRunning,  // owned by an M that is executing runtime code (scheduler or a runtime call)
-  kUser,     // owned by an M that is executing goroutine code: sysmon may take it (retake)
-  kStopped,  // stopped for a stop-the-world (gomaxprocs change)
-  kDead,     // beyond gomaxprocs
+  kIdle,      // on the idle list or being handed over; no M owns it
+  kRunning,   // owned by an M (running runtime code, or goroutine code if M::user_code is set)
+  kRevoking,  // sysmon or a stop-the-world is checking whether it may take the P (revoke_p)
+  kStopped,   // stopped for a stop-the-world (gomaxprocs change)
+  kDead,      // beyond gomaxprocs
 };
 inline std::uint64_t pack_pstate(std::uint64_t epoch, PStatus s) {
   return epoch << 8 | static_cast<std::uint8_t>(s);
@@ -41,9 +43,11 @@ constexpr int kMaxProcs = 1024;
 struct P {
   int id = 0;
   std::atomic<std::uint64_t> state{pack_pstate(0, PStatus::kIdle)};
+  std::atomic<M*> m{nullptr};               // the owner of the current epoch (set by acquirep)
   P* link = nullptr;                        // idle list
   std::atomic<std::uint32_t> schedtick{0};  // goroutines scheduled (sysmon watches it)
-  std::atomic<G*> running_g{nullptr};       // the goroutine last started here (for sysmon)
+  std::atomic<G*> running_g{nullptr};       // the goroutine last started here (release: for sysmon,
+                                            // which may set its preempt flag)
 
   // Local run queue: a lock-free ring; only the owner pushes (tail), anyone pops (head CAS).
   std::atomic<std::uint32_t> runq_head{0};
@@ -84,6 +88,9 @@ struct M {
   G* curg = nullptr;
   P* p = nullptr;  // attached P; valid only while p->state's epoch == p_epoch
   std::uint64_t p_epoch = 0;
+  // 1 while this M runs goroutine code on its P, when sysmon may take the P (revoke_p); only
+  // this M writes it.
+  std::atomic<std::uint32_t> user_code{0};
   P* nextp = nullptr;  // P handed over by startm
   bool spinning = false;
   G* lockedg = nullptr;
@@ -182,6 +189,11 @@ void signals_thread_init(M* m);
 std::int64_t coarse_now();
 P* enter_runtime(M* m);
 void exit_runtime(M* m, P* p);
+// Takes p, last seen in `state` (Running), from its owner if the owner is running goroutine
+// code, leaving it in `to` (Idle or Stopped). False if the owner is in runtime code or p changed.
+bool revoke_p(P* p, std::uint64_t state, PStatus to);
+// Sets up the barrier revoke_p pairs with; called once per goro::run before any M starts.
+void revoke_init();
 
 // signal.cpp: an exception escaped a goroutine.
 [[noreturn]] void fatal_panic(const char* what);

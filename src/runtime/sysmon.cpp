@@ -39,9 +39,7 @@ bool take_p(P* p, std::uint64_t state) {
     std::lock_guard<Lock> guard(sched->lock);
     sched->nmidlelocked--;
   }
-  std::uint64_t expected = state;
-  bool taken = p->state.compare_exchange_strong(
-      expected, pack_pstate(pstate_epoch(state), PStatus::kIdle), std::memory_order_acq_rel);
+  bool taken = revoke_p(p, state, PStatus::kIdle);
   if (taken) handoffp(p);
   std::lock_guard<Lock> guard(sched->lock);
   sched->nmidlelocked++;
@@ -55,8 +53,7 @@ int retake(std::int64_t now) {
   for (int i = 0; i < procs; i++) {
     P* p = allp_at(i);
     std::uint64_t state = p->state.load(std::memory_order_acquire);
-    PStatus status = pstate_status(state);
-    if (status != PStatus::kUser && status != PStatus::kRunning) continue;
+    if (pstate_status(state) != PStatus::kRunning) continue;
     std::uint64_t epoch = pstate_epoch(state);
     std::uint32_t tick = p->schedtick.load(std::memory_order_relaxed);
     if (p->sysmon_tick != tick || p->sysmon_epoch != epoch) {
@@ -65,11 +62,12 @@ int retake(std::int64_t now) {
       p->sysmon_when = now;
       continue;
     }
-    if (status == PStatus::kRunning) {
+    M* owner = p->m.load(std::memory_order_relaxed);
+    if (!owner || owner->user_code.load(std::memory_order_relaxed) == 0) {
       // Inside the runtime (a spawn loop spends most of its time there): the P cannot be taken,
       // but the goroutine can still be asked to yield at its next preemption point.
       if (now - p->sysmon_when >= kPreemptNs) {
-        if (G* gp = p->running_g.load(std::memory_order_relaxed))
+        if (G* gp = p->running_g.load(std::memory_order_acquire))
           gp->preempt.store(true, std::memory_order_relaxed);
       }
       continue;
@@ -88,7 +86,7 @@ int retake(std::int64_t now) {
     }
     std::int64_t running = now - p->sysmon_when;
     if (running >= kPreemptNs) {
-      if (G* gp = p->running_g.load(std::memory_order_relaxed))
+      if (G* gp = p->running_g.load(std::memory_order_acquire))
         gp->preempt.store(true, std::memory_order_relaxed);
     }
     if (running >= kHogRetakeNs && has_work && take_p(p, state)) {

@@ -200,26 +200,33 @@ TEST(Sched, WorkSpreadsToAllPsByStealing) {
   EXPECT_GE(threads.size(), 2u);
 }
 
-TEST(Sched, RunqOverflowSpillsToGlobalQueue) {
+TEST(Sched, RunqOverflowSpillsToGlobalQueueAndYields) {
   setenv("GOMAXPROCS", "1", 1);
   std::atomic<int> ran{0};
+  std::atomic<bool> saw_spill{false};
   int spawned = 0;
-  bool spilled = false;
+  int ran_when_resumed = -1;
   goro::run([&] {
-    // Without yielding, more than 256 goroutines do not fit in the local ring: the 257th moves
-    // half of it to the global queue. (If sysmon preempts main first, the ring drains and the
-    // count starts over, so keep spawning until a spill is seen; a slow sanitizer build may be
-    // preempted a few times.)
-    while (!spilled && spawned < 100'000) {
-      goro::go([&] { ran.fetch_add(1); });
+    // Without yielding, more than 256 goroutines do not fit in the local ring: the 257th go()
+    // moves half of it to the global queue and then yields, so main resumes from the global
+    // queue's tail after every goroutine queued before it ran. The goroutines see the spill
+    // (more than main in the global queue). If sysmon preempts main first, the ring drains and
+    // the count starts over, so keep spawning until a spill is seen; a slow sanitizer build may
+    // be preempted a few times.
+    while (!saw_spill.load() && spawned < 100'000) {
+      goro::go([&] {
+        ran.fetch_add(1);
+        if (goro::rt::sched->runq_size.load() > 1) saw_spill.store(true);
+      });
       spawned++;
-      spilled = goro::rt::sched->runq_size.load() > 0;
     }
+    ran_when_resumed = ran.load();
     wait_until([&] { return ran.load() == spawned; });
   });
   unsetenv("GOMAXPROCS");
-  EXPECT_TRUE(spilled);
+  EXPECT_TRUE(saw_spill.load());
   EXPECT_GE(spawned, 257);
+  EXPECT_EQ(ran_when_resumed, spawned);
   EXPECT_EQ(ran.load(), spawned);
 }
 
@@ -265,6 +272,47 @@ TEST(Sched, BlockingCallLetsOtherGoroutinesRun) {
   });
   unsetenv("GOMAXPROCS");
   EXPECT_TRUE(other_ran_during_block.load());
+}
+
+// sysmon takes Ps from goroutines inside goro::blocking (revoke_p) while their Ms keep
+// re-entering the runtime (blocking_exit, spawns, yields) and the other P hands work around:
+// no goroutine may be lost or run twice, and every M must agree on who owns which P.
+TEST(Sched, RetakeRacesWithRuntimeEntries) {
+  setenv("GOMAXPROCS", "2", 1);
+  constexpr int kBlockers = 4, kRounds = 100, kSpawners = 2, kSpawns = 3000;
+  std::atomic<int> ran{0};
+  std::atomic<int> finished{0};
+  goro::run([&] {
+    for (int b = 0; b < kBlockers; b++) {
+      goro::go([&] {
+        for (int r = 0; r < kRounds; r++) {
+          // Ten times sysmon's 20 us, so the P is often taken while this runs.
+          goro::blocking([] {
+            auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(200);
+            while (std::chrono::steady_clock::now() < until) {
+            }
+          });
+          goro::go([&] { ran.fetch_add(1); });
+          goro::yield();
+        }
+        finished.fetch_add(1);
+      });
+    }
+    for (int s = 0; s < kSpawners; s++) {
+      goro::go([&] {
+        for (int i = 0; i < kSpawns; i++) {
+          goro::go([&] { ran.fetch_add(1); });
+          if (i % 16 == 0) goro::yield();
+        }
+        finished.fetch_add(1);
+      });
+    }
+    wait_until([&] { return finished.load() == kBlockers + kSpawners; });
+    wait_until([&] { return ran.load() == kBlockers * kRounds + kSpawners * kSpawns; });
+    wait_until([] { return goro::num_goroutine() == 1; });
+  });
+  unsetenv("GOMAXPROCS");
+  EXPECT_EQ(ran.load(), kBlockers * kRounds + kSpawners * kSpawns);
 }
 
 TEST(Sched, BlockingReturnsValue) {
