@@ -10,7 +10,9 @@
 #   TESTS   redis-benchmark -t list (default: part 1's set,get,incr,mset; part 2's is
 #           lpush,rpush,lpop,rpop,sadd,hset,spop,zadd,zpopmin,lrange_100,lrange_600)
 #   RUNS    runs per server and pipeline depth (default 1); the table shows medians
-#   MEMORY  memory workloads, space separated (default "strings"): strings = DEBUG POPULATE
+#   PIPELINES  redis-benchmark -P depths (default "1 16"); at -P 16 a run of 200,000 requests
+#           lasts a quarter second, so its figure moves in 0.4 % steps: give it more requests
+#   MEMORY  memory workloads, space separated (default "strings", "" for none): strings = DEBUG POPULATE
 #           1000000 keys of 16-byte values; hash, set, intset, zset = 1,000,000 keys of 10
 #           small elements each (bench/populate.py), each loaded into freshly flushed servers.
 set -euo pipefail
@@ -18,8 +20,9 @@ cd "$(dirname "$0")/.."
 requests=${1:-1000000}
 gorodis=${2:-build/server/gorodis}
 tests=${TESTS:-set,get,incr,mset}
-memory=${MEMORY:-strings}
+memory=${MEMORY-strings}
 runs=${RUNS:-1}
+pipelines=${PIPELINES:-1 16}
 gorodis_port=7390
 redis_port=7391
 [ -x "$gorodis" ] || { echo "no gorodis binary at $gorodis (build it first)" >&2; exit 1; }
@@ -51,7 +54,7 @@ echo "redis-benchmark -t $tests -n $requests -r 100000 -c 50 --threads 2, $runs 
 echo "commit $(git rev-parse --short HEAD), $(nproc) CPUs, gorodis GOMAXPROCS=2"
 printf '%-16s %4s %14s %14s %7s\n' test P gorodis redis ratio
 results=$(mktemp)
-for pipeline in 1 16; do
+for pipeline in $pipelines; do
   for run in $(seq "$runs"); do
     order=("$gorodis_port" "$redis_port")
     ((run % 2)) || order=("$redis_port" "$gorodis_port")
@@ -61,16 +64,16 @@ for pipeline in 1 16; do
   done
 done
 # Medians per server, test and depth, in redis-benchmark's test order.
-python3 - "$results" "$gorodis_port" "$redis_port" <<'PY'
+python3 - "$results" "$gorodis_port" "$redis_port" "$pipelines" <<'PY'
 import statistics, sys
-path, gorodis, redis = sys.argv[1:]
+path, gorodis, redis = sys.argv[1:4]
 figures, order = {}, []
 for line in open(path):
     port, pipeline, test, rps = line.strip().split("|")
     if (test, pipeline) not in order:
         order.append((test, pipeline))
     figures.setdefault((port, test, pipeline), []).append(float(rps))
-for pipeline in ("1", "16"):
+for pipeline in sys.argv[4].split():
     for test, p in order:
         if p != pipeline:
             continue
@@ -88,7 +91,7 @@ load() {  # port workload
   fi
 }
 
-printf '\nRSS of fresh servers before -> after loading (KiB), ratio of the RSS after gorodis/redis:\n'
+[ -z "$memory" ] || printf '\nRSS of fresh servers before -> after loading (KiB), ratio of the RSS after gorodis/redis:\n'
 for workload in $memory; do
   cleanup
   pids=()

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <cstdlib>
 #include <utility>
 
 #include "commands.hpp"
@@ -1584,7 +1585,12 @@ std::vector<std::string_view> names_of(std::uint64_t bits, const Names& names) {
 }  // namespace
 
 CommandTable::CommandTable() : commands_(command_definitions()) {
-  for (CommandSpec& command : commands_) finish(command, {}, all_);
+  for (CommandSpec& command : commands_) {
+    finish(command, {}, all_);
+    by_name_.emplace(std::string(command.name), &command);
+    longest_name_ = std::max(longest_name_, command.name.size());
+  }
+  if (longest_name_ > kMaxNameLength) std::abort();  // find() lowercases into a fixed buffer
 }
 
 const CommandTable& CommandTable::instance() {
@@ -1593,7 +1599,14 @@ const CommandTable& CommandTable::instance() {
 }
 
 const CommandSpec* CommandTable::find(std::string_view name) const {
-  return find_in(commands_, name);
+  if (name.size() > longest_name_) return nullptr;
+  char lower[kMaxNameLength];
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    const char c = name[i];
+    lower[i] = c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+  }
+  auto it = by_name_.find(std::string_view(lower, name.size()));
+  return it == by_name_.end() ? nullptr : it->second;
 }
 
 const CommandSpec* CommandTable::find_subcommand(const CommandSpec& container,
