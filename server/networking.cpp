@@ -294,7 +294,10 @@ Ending run_client(Server& server, ClientState& client, goro::net::Conn& conn,
     }
     stats.add(Counter::kNetOutputBytes, written);
     wait_for_log(server, client);
-    if (out.buffered() > 0 && !out.flush()) return Ending::kAbort;
+    if (out.buffered() > 0) {
+      goro::yield();  // replies leave after the other ready clients' (networking.hpp)
+      if (!out.flush()) return Ending::kAbort;
+    }
   }
 }
 
