@@ -31,6 +31,9 @@ struct Param {
   std::string (*show)(const Settings&);
   // Returns an error text, or empty after storing the value (only checking when !store).
   std::string (*apply)(Settings&, std::string_view value, bool store);
+  // Several words in a configuration file ("save 900 1", "bind a b"), kept as one
+  // space-separated string; CONFIG REWRITE writes them unquoted.
+  bool multi_value = false;
 };
 
 // Redis memtoull: digits with an optional unit b, k, kb, m, mb, g, gb (case-insensitive; k is
@@ -247,7 +250,8 @@ const std::vector<Param>& params() {
          }
          if (store) s.bind.set(std::move(addresses));
          return {};
-       }},
+       },
+       true},
       text<&Settings::unixsocket>("unixsocket", false),
       {"unixsocketperm", false,
        [](const Settings& s) { return std::to_string(s.unixsocketperm.load()); },
@@ -293,20 +297,24 @@ const std::vector<Param>& params() {
       number<&Settings::maxmemory_eviction_tenacity, 0, 100>("maxmemory-eviction-tenacity", true),
       number<&Settings::lfu_log_factor, 0, INT_MAX>("lfu-log-factor", true),
       number<&Settings::lfu_decay_time, 0, INT_MAX>("lfu-decay-time", true),
-      {"save", true, [](const Settings& s) { return s.save.get(); },
-       [](Settings& s, std::string_view value, bool store) -> std::string {
-         auto rules = parse_save_rules(value);
-         if (!rules) return "Invalid save parameters";
-         std::string normalized;  // as Redis shows them: single spaces
-         for (const SaveRule& rule : *rules) {
-           normalized.append(normalized.empty() ? "" : " ")
+      {"save", true,
+       [](const Settings& s) {
+         std::string shown;  // as Redis shows them: single spaces
+         for (const SaveRule& rule : s.save.get()) {
+           shown.append(shown.empty() ? "" : " ")
                .append(std::to_string(rule.seconds))
                .append(" ")
                .append(std::to_string(rule.changes));
          }
-         if (store) s.save.set(std::move(normalized));
+         return shown;
+       },
+       [](Settings& s, std::string_view value, bool store) -> std::string {
+         auto rules = parse_save_rules(value);
+         if (!rules) return "Invalid save parameters";
+         if (store) s.save.set(std::move(*rules));
          return {};
-       }},
+       },
+       true},
       {"dbfilename", true, [](const Settings& s) { return s.dbfilename.get(); },
        [](Settings& s, std::string_view value, bool store) -> std::string {
          // Redis isValidDBfilename: a file name inside `dir`, never a path.
@@ -337,7 +345,8 @@ const std::vector<Param>& params() {
          if (!valid) return "Invalid oom-score-adj-values";
          if (store) s.oom_score_adj_values.set(words[0] + " " + words[1] + " " + words[2]);
          return {};
-       }},
+       },
+       true},
       boolean<&Settings::always_show_logo>("always-show-logo", false),
       boolean<&Settings::set_proc_title>("set-proc-title", false),
       text<&Settings::proc_title_template>("proc-title-template", true),
@@ -406,16 +415,10 @@ const std::vector<Param>& params() {
          if (store) s.notify_keyspace_events.store(*flags);
          return {};
        }},
-      {"client-output-buffer-limit", true, show_output_buffer_limits, apply_output_buffer_limits},
+      {"client-output-buffer-limit", true, show_output_buffer_limits, apply_output_buffer_limits,
+       true},
   };
   return table;
-}
-
-// Directives whose value is several words in a configuration file (kept as one
-// space-separated string).
-bool multi_value(const Param& param) {
-  return param.name == "bind" || param.name == "save" ||
-         param.name == "client-output-buffer-limit" || param.name == "oom-score-adj-values";
 }
 
 const Param* find_param(std::string_view name) {
@@ -485,7 +488,7 @@ std::string load_config(Settings& settings, std::string_view contents) {
       error = "Unbalanced quotes in configuration line";
     } else if (const Param* param = find_param(argv[0]); param == nullptr) {
       error = "Bad directive or wrong number of arguments";
-    } else if (multi_value(*param)) {
+    } else if (param->multi_value) {
       // Multi-value directives: the values are kept as one space-separated string.
       std::string joined;
       for (std::size_t i = 1; i < argv.size(); ++i) {
@@ -589,7 +592,7 @@ std::string config_line(const Param& param, const Settings& settings) {
   std::string line(param.name);
   line.push_back(' ');
   const bool plain = !value.empty() && value.find_first_of(" \t\"'\\") == std::string::npos;
-  if (plain || (multi_value(param) && !value.empty())) return line + value;
+  if (plain || (param.multi_value && !value.empty())) return line + value;
   line.push_back('"');
   for (char c : value) {
     if (c == '"' || c == '\\') line.push_back('\\');

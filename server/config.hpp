@@ -107,9 +107,9 @@ class Settings {
   std::atomic<long long> maxmemory_eviction_tenacity{10};
   std::atomic<long long> lfu_log_factor{10};
   std::atomic<long long> lfu_decay_time{1};  // minutes per counter decrement; 0: no decay
-  // Save rules, "<seconds> <changes> ..." (parse_save_rules); Redis's default when started
-  // without a config file.
-  Guarded<std::string> save{"3600 1 300 100 60 10000"};
+  // Save rules, kept parsed (the cron reads them ten times a second); Redis's default when
+  // started without a config file. CONFIG GET shows them as "<seconds> <changes> ...".
+  Guarded<std::vector<SaveRule>> save{{{3600, 1}, {300, 100}, {60, 10000}}};
   Guarded<std::string> dbfilename{"dump.rdb"};
   // Refuse writes with MISCONF while the last BGSAVE failed and save rules exist.
   std::atomic<bool> stop_writes_on_bgsave_error{true};

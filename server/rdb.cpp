@@ -1008,13 +1008,12 @@ std::optional<std::string> start_background_save(Server& server, std::shared_ptr
 void save_by_rules(Server& server) {
   constexpr std::int64_t kRetryDelaySeconds = 5;  // Redis CONFIG_BGSAVE_RETRY_DELAY
   if (server.save_in_progress().load()) return;
-  auto rules = parse_save_rules(server.settings().save.get());
-  if (!rules) return;
+  const std::vector<SaveRule> rules = server.settings().save.get();
   const std::uint64_t unsaved = server.changes() - server.changes_at_last_save().load();
   const std::int64_t now_s = server.now_us() / 1000000;
   const bool may_retry = server.last_bgsave_ok().load() ||
                          now_s - server.last_bgsave_try_s().load() > kRetryDelaySeconds;
-  for (const SaveRule& rule : *rules) {
+  for (const SaveRule& rule : rules) {
     if (unsaved >= static_cast<std::uint64_t>(rule.changes) &&
         now_s - server.last_save_s().load() > rule.seconds && may_retry) {
       log(LogLevel::kNotice, std::to_string(rule.changes) + " changes in " +

@@ -120,8 +120,7 @@ std::string disk_error_refusal(Server& server, const ClientState& client,
                    [](const QueuedCommand& queued) { return queued.command->flags & kWrite; }));
   if (!writes) return {};
   Settings& settings = server.settings();
-  if (rdb_failed && settings.stop_writes_on_bgsave_error.load() &&
-      !parse_save_rules(settings.save.get()).value_or(std::vector<SaveRule>{}).empty()) {
+  if (rdb_failed && settings.stop_writes_on_bgsave_error.load() && !settings.save.get().empty()) {
     return std::string(errors::kBgsaveMisconf);
   }
   if (aof_failed) {

@@ -493,8 +493,7 @@ std::atomic<int> pending_shutdown_signal{0};
 // Redis prepareForShutdown's save: SAVE forces it, NOSAVE skips it, and without either the
 // dataset is saved when save rules are configured. Returns false (logged) if the save failed.
 bool save_before_shutdown(Server& server, std::optional<bool> save_flag) {
-  const bool save = save_flag.value_or(
-      !parse_save_rules(server.settings().save.get()).value_or(std::vector<SaveRule>{}).empty());
+  const bool save = save_flag.value_or(!server.settings().save.get().empty());
   if (!save) return true;
   log(LogLevel::kNotice, "Saving the final RDB snapshot before exiting.");
   if (auto error = save_to_disk(server)) {
