@@ -152,6 +152,27 @@ ParseStatus RequestParser::next(std::vector<std::string_view>& argv) {
 
 std::optional<ParseStatus> RequestParser::read_header(char prefix, std::string_view too_big,
                                                       std::optional<long long>& number) {
+  // Fast path for the header every well-formed request is made of ("*3\r\n", "$5\r\n"): the
+  // prefix, a canonical non-negative number of at most 18 digits (no overflow), CRLF, read in
+  // one pass. Anything else (incomplete, signed, malformed, too long) takes the general path,
+  // which gives the same numbers and the error texts.
+  const char* const begin = buffer_.data() + cursor_;
+  const char* const end = buffer_.data() + buffer_.size();
+  if (end - begin >= 4 && begin[0] == prefix && begin[1] >= '0' && begin[1] <= '9') {
+    constexpr std::ptrdiff_t kMaxFastDigits = 18;
+    const char* p = begin + 1;
+    long long value = 0;
+    while (p < end && *p >= '0' && *p <= '9' && p - begin <= kMaxFastDigits) {
+      value = value * 10 + (*p - '0');
+      ++p;
+    }
+    const bool canonical = begin[1] != '0' || p == begin + 2;  // "0", never "01"
+    if (canonical && end - p >= 2 && p[0] == '\r' && p[1] == '\n') {
+      number = value;
+      cursor_ = static_cast<std::size_t>(p + 2 - buffer_.data());
+      return std::nullopt;
+    }
+  }
   const void* cr = std::memchr(buffer_.data() + cursor_, '\r', buffer_.size() - cursor_);
   if (cr == nullptr) {
     if (buffer_.size() - cursor_ > limits_.max_inline_size) return fail(too_big);

@@ -110,6 +110,14 @@ TEST(RequestParser, ProtocolErrorsMatchRedis) {
       {"*1\r\n$536870913\r\n", kInvalidBulk},
       {"*1\r\n$abc\r\n", kInvalidBulk},
       {"*1\r\n$01\r\n", kInvalidBulk},
+      // Around the parser's fast path for canonical numbers of up to 18 digits: the general
+      // path must judge what it declines exactly as before.
+      {"*1\r\n$00\r\n", kInvalidBulk},
+      {"*01\r\n", kInvalidMultibulk},
+      {"*1\r\n$999999999999999999\r\n", kInvalidBulk},    // 18 digits, over the limit
+      {"*1\r\n$9223372036854775807\r\n", kInvalidBulk},   // 19 digits
+      {"*1\r\n$99999999999999999999\r\n", kInvalidBulk},  // overflows int64
+      {"*1\r\n$-0\r\n", kInvalidBulk},
       {"*1\r\nx3\r\n", "-ERR Protocol error: expected '$', got 'x'\r\n"},
       {"*2\r\n$1\r\na\r\n:1\r\n", "-ERR Protocol error: expected '$', got ':'\r\n"},
       {"set \"a b\n", "-ERR Protocol error: unbalanced quotes in request\r\n"},
