@@ -175,6 +175,7 @@ void wait_blocked(Server& server, ClientState& client, ReplyBuilder& reply) {
 }
 
 void serve_ready_keys(Server& server) {
+  if (!server.has_ready_keys()) return;
   for (bool served = true; served;) {
     served = false;
     for (int i = 0; i < server.database_count(); ++i) {

@@ -1625,40 +1625,9 @@ std::vector<KeyReference> CommandTable::keys_of(const CommandSpec& command,
                                                 std::span<const std::string_view> argv,
                                                 bool* out_of_bounds) {
   std::vector<KeyReference> keys;
-  const int argc = static_cast<int>(argv.size());
-  if (out_of_bounds != nullptr) *out_of_bounds = false;
-  for (const KeySpec& spec : command.key_specs) {
-    if (spec.flags & KeySpec::kNotKey) continue;  // a channel (SPUBLISH & co.), not a key
-    int first = spec.begin_index;
-    int last;
-    if (spec.find == KeySpec::FindKeys::kKeynum) {
-      // A key count that is missing, not a number, negative or larger than the arguments
-      // makes the request invalid: Redis then falls back to the command's getkeys procedure,
-      // which for every keynum command finds no keys at all.
-      int count_index = first + spec.keynum_index;
-      std::optional<long long> count;
-      if (count_index < argc) count = parse_int64(argv[static_cast<std::size_t>(count_index)]);
-      first += spec.first_key;
-      if (!count || *count < 0 || *count > argc - first) return {};
-      last = first + static_cast<int>(*count) - 1;
-    } else if (spec.last_key >= 0) {
-      last = first + spec.last_key;
-    } else if (spec.limit == 0) {
-      last = argc + spec.last_key;
-    } else {
-      last = first + ((argc - first) / spec.limit + spec.last_key);
-    }
-    if (out_of_bounds != nullptr && (last >= argc || last < first || first >= argc)) {
-      *out_of_bounds = true;
-    }
-    for (int i = first; i <= last; i += spec.key_step) {
-      if (i >= argc || i < first) continue;
-      std::uint32_t flags = spec.flags;
-      if ((flags & KeySpec::kVariableFlags) && command.variable_key_flags != nullptr) {
-        flags = command.variable_key_flags(argv);
-      }
-      keys.push_back({static_cast<std::size_t>(i), flags});
-    }
+  if (!for_each_key(
+          command, argv, [&](KeyReference key) { keys.push_back(key); }, out_of_bounds)) {
+    keys.clear();
   }
   return keys;
 }

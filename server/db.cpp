@@ -113,7 +113,8 @@ void Entry::store(Object replacement) {
   value = std::move(replacement);
 }
 
-Db::Db(int id, unsigned shard_bits) : id_(id), shard_bits_(shard_bits) {
+Db::Db(int id, unsigned shard_bits, std::atomic<int>* ready_databases)
+    : id_(id), shard_bits_(shard_bits), ready_databases_(ready_databases) {
   shards_.reserve(std::size_t{1} << shard_bits);
   for (std::size_t i = 0; i < (std::size_t{1} << shard_bits); ++i) {
     shards_.push_back(std::make_unique<Shard>());
@@ -369,12 +370,16 @@ void Db::signal_if_blocked(Shard& shard, std::string_view key) {
 void Db::note_ready(std::string_view key) {
   std::lock_guard lock(ready_mutex_);
   ready_.emplace_back(key);
-  has_ready_.store(true, std::memory_order_release);
+  if (!has_ready_.exchange(true, std::memory_order_release) && ready_databases_ != nullptr) {
+    ready_databases_->fetch_add(1, std::memory_order_release);
+  }
 }
 
 std::vector<std::string> Db::take_ready() {
   std::lock_guard lock(ready_mutex_);
-  has_ready_.store(false, std::memory_order_relaxed);
+  if (has_ready_.exchange(false, std::memory_order_relaxed) && ready_databases_ != nullptr) {
+    ready_databases_->fetch_sub(1, std::memory_order_relaxed);
+  }
   return std::exchange(ready_, {});
 }
 
@@ -382,28 +387,50 @@ void ShardLocks::add_all(Db& db) {
   for (std::size_t i = 0; i < db.shard_count(); ++i) add(db, i);
 }
 
+void ShardLocks::add(Db& db, std::size_t shard) {
+  if (spill_.empty() && inline_count_ < kInlineSlots) {
+    inline_[inline_count_++] = {&db, shard};
+    return;
+  }
+  if (spill_.empty()) spill_.assign(inline_.begin(), inline_.begin() + inline_count_);
+  spill_.push_back({&db, shard});
+}
+
 void ShardLocks::lock() {
-  std::sort(wanted_.begin(), wanted_.end(), [](const Slot& a, const Slot& b) {
+  std::span<Slot> wanted = slots();
+  std::sort(wanted.begin(), wanted.end(), [](const Slot& a, const Slot& b) {
     if (a.db->id() != b.db->id()) return a.db->id() < b.db->id();
     return a.shard < b.shard;
   });
-  wanted_.erase(
-      std::unique(wanted_.begin(), wanted_.end(),
-                  [](const Slot& a, const Slot& b) { return a.db == b.db && a.shard == b.shard; }),
-      wanted_.end());
-  held_.reserve(wanted_.size());
-  for (const Slot& slot : wanted_) held_.emplace_back(slot.db->shard(slot.shard).mutex);
-  for (const Slot& slot : wanted_) capture_pending_snapshot(*slot.db, slot.shard);
+  const auto end = std::unique(wanted.begin(), wanted.end(), [](const Slot& a, const Slot& b) {
+    return a.db == b.db && a.shard == b.shard;
+  });
+  const auto distinct = static_cast<std::size_t>(end - wanted.begin());
+  if (spill_.empty()) {
+    inline_count_ = distinct;
+  } else {
+    spill_.resize(distinct);
+  }
+  for (const Slot& slot : slots()) {
+    slot.db->shard(slot.shard).mutex.lock();
+    ++locked_;
+  }
+  for (const Slot& slot : slots()) capture_pending_snapshot(*slot.db, slot.shard);
 }
 
 void ShardLocks::unlock() {
-  while (!held_.empty()) held_.pop_back();
-  wanted_.clear();
+  const std::span<Slot> held = slots().first(locked_);
+  for (auto slot = held.rbegin(); slot != held.rend(); ++slot) {
+    slot->db->shard(slot->shard).mutex.unlock();
+  }
+  locked_ = 0;
+  inline_count_ = 0;
+  spill_.clear();
 }
 
 std::uint64_t ShardLocks::changes() const {
   std::uint64_t sum = 0;
-  for (const Slot& slot : wanted_) {
+  for (const Slot& slot : slots()) {
     sum += slot.db->shard(slot.shard).changes.load(std::memory_order_relaxed);
   }
   return sum;

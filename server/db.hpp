@@ -14,6 +14,7 @@
 // each other in a cycle.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -184,7 +185,9 @@ class KeyEventSink {
 
 class Db {
  public:
-  Db(int id, unsigned shard_bits);
+  // `ready_databases`, when given, counts the databases (of the owning server) that hold ready
+  // keys, so that the check after every command is one load rather than one per database.
+  Db(int id, unsigned shard_bits, std::atomic<int>* ready_databases = nullptr);
   Db(const Db&) = delete;
   Db& operator=(const Db&) = delete;
 
@@ -272,6 +275,7 @@ class Db {
   std::mutex ready_mutex_;
   std::vector<std::string> ready_;
   std::atomic<bool> has_ready_{false};
+  std::atomic<int>* ready_databases_;
 };
 
 // Locks one shard (the shard's mutex is only ever locked through this or ShardLocks, which both
@@ -288,15 +292,17 @@ class ShardGuard {
 
 // RAII set of shard locks, acquired in (database, shard) order. Collect with add()/add_key()/
 // add_all(), then lock(). Duplicates are fine. Released on destruction.
+//
+// Every command builds one, so the common case allocates nothing: up to kInlineSlots shards are
+// kept inside the object, more spill into a vector (MSET of many keys, FLUSHALL's every shard).
 class ShardLocks {
  public:
   ShardLocks() = default;
   ShardLocks(const ShardLocks&) = delete;
   ShardLocks& operator=(const ShardLocks&) = delete;
-  ShardLocks(ShardLocks&& other) noexcept = default;
   ~ShardLocks() { unlock(); }
 
-  void add(Db& db, std::size_t shard) { wanted_.push_back({&db, shard}); }
+  void add(Db& db, std::size_t shard);
   void add_key(Db& db, std::string_view key) { add(db, db.shard_of(key)); }
   void add_all(Db& db);
   void lock();
@@ -309,8 +315,18 @@ class ShardLocks {
     Db* db;
     std::size_t shard;
   };
-  std::vector<Slot> wanted_;
-  std::vector<std::unique_lock<ShardMutex>> held_;
+  static constexpr std::size_t kInlineSlots = 4;
+
+  std::span<Slot> slots() {
+    return spill_.empty() ? std::span<Slot>(inline_.data(), inline_count_)
+                          : std::span<Slot>(spill_);
+  }
+  std::span<const Slot> slots() const { return const_cast<ShardLocks*>(this)->slots(); }
+
+  std::array<Slot, kInlineSlots> inline_;
+  std::size_t inline_count_ = 0;  // used slots of inline_ while spill_ is empty
+  std::vector<Slot> spill_;       // all slots, once there were more than kInlineSlots
+  std::size_t locked_ = 0;        // slots()[0, locked_) are held
 };
 
 }  // namespace gorodis

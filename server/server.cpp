@@ -44,7 +44,7 @@ Server::Server(ServerConfig config, UnixMicrosClock clock, std::unique_ptr<Setti
       evictor_(std::make_unique<Evictor>(*this)) {
   dbs_.reserve(static_cast<std::size_t>(config_.databases));
   for (int i = 0; i < config_.databases; ++i) {
-    dbs_.push_back(std::make_unique<Db>(i, config_.shard_bits));
+    dbs_.push_back(std::make_unique<Db>(i, config_.shard_bits, &ready_databases_));
     dbs_.back()->set_event_sink(aof_.get());
   }
 }
@@ -241,9 +241,10 @@ void Server::call(ClientState& client, const CommandSpec& command,
 void add_dispatcher_shards(ShardLocks& locks, Db& db, const CommandSpec& command,
                            std::span<const std::string_view> argv) {
   if (command.locking != LockPolicy::kKeyShards || !command.has_keys()) return;
-  for (const KeyReference& key : CommandTable::keys_of(command, argv)) {
-    locks.add_key(db, argv[key.position]);
-  }
+  // An invalid key count may leave some keys added: locking more shards than needed is
+  // harmless, and the handler refuses the count.
+  (void)CommandTable::for_each_key(
+      command, argv, [&](KeyReference key) { locks.add_key(db, argv[key.position]); });
 }
 
 std::optional<long long> integer_argument(CommandContext& ctx, std::size_t index,

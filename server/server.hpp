@@ -182,6 +182,7 @@ class Server {
 
   Db& db(int index) { return *dbs_[static_cast<std::size_t>(index)]; }
   int database_count() const { return static_cast<int>(dbs_.size()); }
+  bool has_ready_keys() const { return ready_databases_.load(std::memory_order_acquire) != 0; }
   const ServerConfig& config() const { return config_; }
   std::int64_t now_us() const { return clock_(); }
   std::uint64_t next_client_id() { return next_client_id_.fetch_add(1) + 1; }
@@ -219,6 +220,8 @@ class Server {
   UnixMicrosClock clock_;
   std::unique_ptr<Settings> settings_;
   std::vector<std::unique_ptr<Db>> dbs_;
+  // How many of dbs_ hold ready keys (Db::note_ready): serve_ready_keys's fast exit.
+  std::atomic<int> ready_databases_{0};
   std::atomic<std::uint64_t> next_client_id_{0};
   // Per shard group: how many of its shards active expiry has visited (it resumes there).
   std::vector<std::size_t> expire_cursors_;
