@@ -8,6 +8,7 @@
 
 #include <cctype>
 #include <cerrno>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -86,18 +87,9 @@ std::optional<double> parse_double(std::string_view text) {
 }
 
 std::size_t format_int64(long long value, char* out) {
-  char reversed[20];
-  std::size_t n = 0;
-  unsigned long long magnitude = value < 0 ? 0ULL - static_cast<unsigned long long>(value)
-                                           : static_cast<unsigned long long>(value);
-  do {
-    reversed[n++] = static_cast<char>('0' + magnitude % 10);
-    magnitude /= 10;
-  } while (magnitude != 0);
-  std::size_t length = 0;
-  if (value < 0) out[length++] = '-';
-  while (n > 0) out[length++] = reversed[--n];
-  return length;
+  // libstdc++'s to_chars writes two digits per step; 20 characters fit any long long.
+  constexpr std::size_t kMaxLength = 20;
+  return static_cast<std::size_t>(std::to_chars(out, out + kMaxLength, value).ptr - out);
 }
 
 std::string int64_to_string(long long value) {
