@@ -10,12 +10,15 @@
 // The spin probes the word rarely, as Go's lock2 does: 4 probes 30 pauses apart, one
 // sched_yield, one more probe, then the futex. Each probe pulls the lock's cache line — which
 // also holds the data it guards (hchan puts them on one line) — from the holder's CPU, and the
-// holder's next store then waits for it to come back. Probing after every pause (64 probes, the
-// design before 2026-11-28) kept the line moving between the CPUs: mpmc at P=2 (8 goroutines
-// on one channel) took ~105 ns per item on a quiet machine, ~29 ns with spaced probes (~26 with
-// 100 pauses apart, but select at P=2 was ~5% slower). Waiters still almost never sleep (~170
-// futex calls and ~100 yields per mpmc run). Rejected: exponential backoff from 1 to 64 pauses
-// (~48 ns; its early probes come too soon).
+// holder's next store then waits for it to come back. Measured on a quiet machine, alternating
+// binaries (2026-11-28, mpmc at P=2: 8 goroutines on one channel, ns per item): a probe after
+// every pause (64 probes, the design before) ~104; this loop ~28. Not understood: the same loop
+// with a constant count (compiled to bare `pause; sub; jne`) measured 90-110, and 100 or 300
+// pauses apart 126-150, although a pause takes ~24 ns in either loop when timed alone; the
+// count is therefore read from memory on every pause (pauses_per_probe), which is the variant
+// that measured ~28 in two different binaries. Waiters still almost never sleep (~170 futex
+// calls and ~100 yields per mpmc run). Rejected: exponential backoff from 1 to 64 pauses (~48).
+
 #pragma once
 
 #include <linux/futex.h>
@@ -65,7 +68,8 @@ class Lock {
 
  private:
   static constexpr int kSpinProbes = 4;
-  static constexpr int kPausesPerProbe = 30;
+  // Read from memory on every pause on purpose (see the top of this file); never changed.
+  static inline std::atomic<int> pauses_per_probe{30};
 
   bool try_acquire() {
     std::uint32_t expected = 0;
@@ -75,7 +79,7 @@ class Lock {
 
   void lock_slow() {
     for (int probe = 0; probe < kSpinProbes; probe++) {
-      for (int i = 0; i < kPausesPerProbe; i++) cpu_relax();
+      for (int i = 0; i < pauses_per_probe.load(std::memory_order_relaxed); i++) cpu_relax();
       if (try_acquire()) return;
     }
     sched_yield();
