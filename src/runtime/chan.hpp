@@ -51,17 +51,22 @@ class WaitQueue {
   Waiter* last_ = nullptr;
 };
 
-struct hchan {
+// Layout: the first cache line holds the lock and everything an operation writes under it, so
+// that an operation on a channel that the other CPU used last moves one line (plus the buffer
+// slot's); the second holds what never changes after chan_make (shared by every CPU's cache)
+// and the handle count.
+struct alignas(64) hchan {
   rt::Lock lock;
-  const ElemOps* ops;
-  std::size_t capacity;               // immutable
-  unsigned char* buffer;              // capacity slots of ops->size bytes (if both > 0)
+  std::atomic<bool> closed{false};
   std::atomic<std::size_t> count{0};  // values in the buffer
   std::size_t send_index = 0;         // next slot to fill
   std::size_t recv_index = 0;         // next slot to drain
-  std::atomic<bool> closed{false};
   WaitQueue recvq;
   WaitQueue sendq;
+
+  const ElemOps* ops;
+  std::size_t capacity;              // immutable
+  unsigned char* buffer;             // capacity slots of ops->size bytes (if both > 0)
   std::atomic<std::size_t> refs{1};  // handles (not protected by the lock)
 
   void* slot(std::size_t i) const noexcept { return buffer + i * ops->size; }
@@ -73,6 +78,7 @@ struct hchan {
     return capacity == 0 ? sendq.empty() : count.load(std::memory_order_seq_cst) == 0;
   }
 };
+static_assert(offsetof(hchan, ops) == 64, "an operation's fields must share one cache line");
 
 // The steps of a send and a receive, shared with select. REQUIRES: c->lock is held.
 // Moves *value into receiver's result. REQUIRES: receiver came from c->recvq.dequeue().

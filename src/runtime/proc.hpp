@@ -39,6 +39,7 @@ inline std::uint64_t pstate_epoch(std::uint64_t state) {
 
 constexpr int kRunqSize = 256;
 constexpr int kMaxProcs = 1024;
+constexpr int kStackCacheSize = 32;
 
 struct P {
   int id = 0;
@@ -55,9 +56,13 @@ struct P {
   std::atomic<G*> runq[kRunqSize];
   std::atomic<G*> runnext{nullptr};
 
-  // Dead Gs with their stacks, for reuse (owner only).
+  // Dead Gs, without their stacks, for reuse (owner only).
   G* gfree = nullptr;
   int gfree_count = 0;
+  // Default-size stacks waiting for a goroutine's first run, most recently freed (cache-hot)
+  // last (owner only; see "Lazy stacks" in sched.cpp).
+  Stack stackcache[kStackCacheSize];
+  int stackcache_count = 0;
   // Goroutine ids handed out in batches to avoid a shared counter per spawn.
   std::int64_t goid_next = 0;
   std::int64_t goid_end = 0;
@@ -131,9 +136,7 @@ struct Sched {
   std::atomic<int> runq_size{0};
 
   Lock gfree_lock;
-  G* gfree_stack = nullptr;    // dead Gs that kept their stacks
-  G* gfree_nostack = nullptr;  // dead Gs whose stacks went back to the stack cache
-  int gfree_stack_count = 0;
+  G* gfree = nullptr;  // dead Gs (without stacks: see gfput)
 
   std::atomic<std::int64_t> goid_gen{0};
   std::atomic<std::int64_t> goroutine_delta{0};  // spawns/exits not attributed to a live P

@@ -26,6 +26,19 @@
 // cache): 60 ns per goroutine, 6 MB. The spawner loses nothing it was promised: it resumes after
 // the goroutines queued before it.
 //
+// Lazy stacks. A goroutine whose closure fits in its G (G::closure_buf, 48 bytes: most do) gets
+// its stack only when it first runs (execute), and a dead goroutine's stack goes to its P's
+// stack cache (LIFO, so the next first run gets the most recently used, cache-hot stack); Gs
+// and stacks are cached apart. Go allocates the stack in newproc instead, so every queued
+// goroutine pins one. skynet expands its tree breadth-first through the FIFO run queues: most
+// live goroutines are queued and never ran, and each used to own a stack whose top page had
+// been written (the closure) and whose canary page had been read — 152,000 page faults and
+// 333 MB of RSS; with lazy stacks only the goroutines that started and wait for their children
+// hold one: 29,000 faults, 87 MB, 623 -> 365 ms at P=1 (2026-11-28). Larger closures and
+// explicit stack sizes keep the eager path (the closure on top of the stack).
+// Rejected: guard regions (MADV_GUARD_INSTALL, Linux 6.13) instead of the canary check — the
+// madvise costs the same ~700 ns per fresh stack as the canary page's first read.
+//
 // Spinning Ms. Waking a thread costs microseconds, so Go keeps a few "spinning" Ms that look
 // for work instead of sleeping, and wakes one more (wakep) only when work is added while none
 // spins and a P is idle. The protocol, taken from proc.go's essay:
@@ -98,7 +111,6 @@ namespace {
 thread_local M* tls_m = nullptr;
 
 constexpr int kGfreeLocalMax = 64;
-constexpr int kGfreeGlobalStacks = 4096;
 constexpr int kGoidBatch = 16;
 
 // ---- small helpers ------------------------------------------------------------------------
@@ -427,17 +439,25 @@ void stopm(M* m) {
 
 // ---- Gs -----------------------------------------------------------------------------------
 
+[[noreturn]] void goroutine_main(void* arg);
+
 void add_to_allg(G* gp) {
   std::lock_guard<Lock> guard(allg_lock);
   gp->alllink = allg;
   allg = gp;
 }
 
+void stackcache_put(P* p, const Stack& stack);
 void gfput_global(G* gp);
 
+// Frees a dead G; its stack goes to p's stack cache (or back to the stack cache if its size is
+// not the default): free Gs never hold stacks.
 void gfput(P* p, G* gp) {
-  if (gp->stack.size() != default_stack_size()) {
-    stack_free(gp->stack);
+  if (!gp->stack.empty()) {
+    if (gp->stack.size() == default_stack_size())
+      stackcache_put(p, gp->stack);
+    else
+      stack_free(&gp->stack, 1);
     gp->stack = Stack{};
   }
   if (!p) {
@@ -458,33 +478,16 @@ void gfput(P* p, G* gp) {
 
 void gfput_global(G* gp) {
   std::lock_guard<Lock> guard(sched->gfree_lock);
-  if (!gp->stack.empty() && sched->gfree_stack_count < kGfreeGlobalStacks) {
-    gp->schedlink = sched->gfree_stack;
-    sched->gfree_stack = gp;
-    sched->gfree_stack_count++;
-    return;
-  }
-  if (!gp->stack.empty()) {
-    stack_free(gp->stack);
-    gp->stack = Stack{};
-  }
-  gp->schedlink = sched->gfree_nostack;
-  sched->gfree_nostack = gp;
+  gp->schedlink = sched->gfree;
+  sched->gfree = gp;
 }
 
 G* gfget(P* p) {
   if (p && !p->gfree) {
     std::lock_guard<Lock> guard(sched->gfree_lock);
-    while (p->gfree_count < kGfreeLocalMax / 2) {
-      G* gp = sched->gfree_stack;
-      if (gp) {
-        sched->gfree_stack = gp->schedlink;
-        sched->gfree_stack_count--;
-      } else if ((gp = sched->gfree_nostack)) {
-        sched->gfree_nostack = gp->schedlink;
-      } else {
-        break;
-      }
+    while (p->gfree_count < kGfreeLocalMax / 2 && sched->gfree) {
+      G* gp = sched->gfree;
+      sched->gfree = gp->schedlink;
       gp->schedlink = p->gfree;
       p->gfree = gp;
       p->gfree_count++;
@@ -497,14 +500,50 @@ G* gfget(P* p) {
     p->gfree_count--;
   } else if (!p) {
     std::lock_guard<Lock> guard(sched->gfree_lock);
-    if ((gp = sched->gfree_stack)) {
-      sched->gfree_stack = gp->schedlink;
-      sched->gfree_stack_count--;
-    } else if ((gp = sched->gfree_nostack)) {
-      sched->gfree_nostack = gp->schedlink;
-    }
+    if ((gp = sched->gfree)) sched->gfree = gp->schedlink;
   }
   return gp;
+}
+
+// Keeps a default-size stack on p (null: the global cache) for a goroutine's first run.
+void stackcache_put(P* p, const Stack& stack) {
+  if (!p) {
+    stack_free(&stack, 1);
+    return;
+  }
+  if (p->stackcache_count == kStackCacheSize) {
+    // Full: the older half goes to the global cache, the recently used (hot) half stays.
+    constexpr int kHalf = kStackCacheSize / 2;
+    stack_free(p->stackcache, kHalf);
+    std::copy(p->stackcache + kHalf, p->stackcache + kStackCacheSize, p->stackcache);
+    p->stackcache_count = kHalf;
+  }
+  p->stackcache[p->stackcache_count++] = stack;
+}
+
+// A default-size stack for a goroutine on p (null: none), the most recently freed one.
+Stack stackcache_get(P* p) {
+  if (!p) return stack_alloc(default_stack_size());
+  if (p->stackcache_count == 0) {
+    p->stackcache_count = static_cast<int>(
+        stack_take_cached(default_stack_size(), p->stackcache, kStackCacheSize / 2));
+    if (p->stackcache_count == 0) return stack_alloc(default_stack_size());
+    std::reverse(p->stackcache, p->stackcache + p->stackcache_count);  // the hottest on top
+  }
+  return p->stackcache[--p->stackcache_count];
+}
+
+// Gives p's cached stacks back to the global cache (p is retired or the run ends).
+void stackcache_flush(P* p) {
+  stack_free(p->stackcache, static_cast<std::size_t>(p->stackcache_count));
+  p->stackcache_count = 0;
+}
+
+// A lazily spawned goroutine's first run: now it gets a stack.
+void start_on_stack(P* p, G* gp) {
+  gp->stack = stackcache_get(p);
+  arch::sanitizer_fiber_init(gp->sanitizer, gp->stack.lo, gp->stack.size());
+  gp->context.prepare(gp->stack.hi, &goroutine_main, gp);
 }
 
 std::int64_t new_goid(P* p) {
@@ -540,8 +579,6 @@ void switch_to_g0(G* gp, M* m, M::Action action) {
   arch::sanitizer_after_switch(gp->sanitizer);
 }
 
-[[noreturn]] void goroutine_main(void* arg);
-
 // Runs gp on m (REQUIRES: m owns a P). Returns on g0 when gp switches back.
 void execute(M* m, G* gp, bool inherit_time) {
   P* p = m->p;
@@ -550,6 +587,7 @@ void execute(M* m, G* gp, bool inherit_time) {
   gp->preempt.store(false, std::memory_order_relaxed);
   if (!inherit_time) p->schedtick.fetch_add(1, std::memory_order_relaxed);
   p->running_g.store(gp, std::memory_order_release);
+  if (gp->stack.empty()) start_on_stack(p, gp);
   leave_p(m);
   arch::sanitizer_before_switch(m->g0_fiber, gp->sanitizer, false);
   goro_switch(&m->g0.sp, gp->context.sp);
@@ -916,6 +954,7 @@ P* procresize(M* m, int nprocs) {
       gfput_global(gp);
     }
     p->gfree_count = 0;
+    stackcache_flush(p);
     sched->goroutine_delta.fetch_add(p->goroutine_delta.exchange(0));
     p->state.store(pack_pstate(pstate_epoch(p->state.load()), PStatus::kDead));
   }
@@ -1028,10 +1067,8 @@ void goroutine_main(void* arg) {
 
 // ---- recycling between runs ---------------------------------------------------------------
 
-// Gs (and some stacks) kept from the previous goro::run for the next one.
-G* spare_with_stack = nullptr;
-int spare_with_stack_count = 0;
-G* spare_without_stack = nullptr;
+// Gs kept from the previous goro::run for the next one.
+G* spare_gs = nullptr;
 
 // After a run: every G becomes free. Goroutines still blocked are abandoned like a Go program's
 // at exit: their closures are never destroyed, but their Gs and stacks are reused.
@@ -1042,17 +1079,10 @@ void recycle_all_gs() {
     gp->lockedm = nullptr;
     gp->lock_count = 0;
     gp->locals = nullptr;
-    if (!gp->stack.empty() && spare_with_stack_count < kGfreeGlobalStacks &&
-        gp->stack.size() == default_stack_size()) {
-      gp->schedlink = spare_with_stack;
-      spare_with_stack = gp;
-      spare_with_stack_count++;
-      continue;
-    }
-    if (!gp->stack.empty()) stack_free(gp->stack);
+    if (!gp->stack.empty()) stack_free(&gp->stack, 1);
     gp->stack = Stack{};
-    gp->schedlink = spare_without_stack;
-    spare_without_stack = gp;
+    gp->schedlink = spare_gs;
+    spare_gs = gp;
   }
 }
 
@@ -1340,18 +1370,19 @@ __attribute__((noinline)) SpawnSlot spawn_begin(const GoOptions* options, std::s
     gp = new G;
     add_to_allg(gp);
   }
-  std::size_t stack_size =
-      options && options->stack_size ? options->stack_size : default_stack_size();
-  if (!gp->stack.empty() && gp->stack.size() < stack_size) {
-    stack_free(gp->stack);
-    gp->stack = Stack{};
+  void* closure;
+  if (size <= sizeof gp->closure_buf && align <= alignof(G) && !(options && options->stack_size)) {
+    closure = gp->closure_buf;  // lazy stacks (see above): the stack waits for the first run
+  } else {
+    std::size_t stack_size =
+        options && options->stack_size ? options->stack_size : default_stack_size();
+    gp->stack = stack_size == default_stack_size() ? stackcache_get(p) : stack_alloc(stack_size);
+    arch::sanitizer_fiber_init(gp->sanitizer, gp->stack.lo, gp->stack.size());
+    if (align < 16) align = 16;
+    auto top = reinterpret_cast<std::uintptr_t>(gp->stack.hi);
+    closure = reinterpret_cast<void*>((top - size) & ~(static_cast<std::uintptr_t>(align) - 1));
+    gp->context.prepare(closure, &goroutine_main, gp);
   }
-  if (gp->stack.empty()) gp->stack = stack_alloc(stack_size);
-  arch::sanitizer_fiber_init(gp->sanitizer, gp->stack.lo, gp->stack.size());
-  if (align < 16) align = 16;
-  auto top = reinterpret_cast<std::uintptr_t>(gp->stack.hi);
-  auto closure = (top - size) & ~(static_cast<std::uintptr_t>(align) - 1);
-  gp->context.prepare(reinterpret_cast<void*>(closure), &goroutine_main, gp);
   gp->id = new_goid(p);
   gp->created_by_pc = creator_pc;
   G* parent = m ? m->curg : nullptr;
@@ -1362,7 +1393,7 @@ __attribute__((noinline)) SpawnSlot spawn_begin(const GoOptions* options, std::s
   gp->select_done.store(0, std::memory_order_relaxed);
   gp->preempt.store(false, std::memory_order_relaxed);
   exit_runtime(m, p);
-  return SpawnSlot{gp, reinterpret_cast<void*>(closure)};
+  return SpawnSlot{gp, closure};
 }
 
 void spawn_commit(SpawnSlot slot, ClosureFn invoke) {
@@ -1458,17 +1489,14 @@ int run_main(ClosureFn invoke, void* closure) {
 
   // Goroutine 1, on P 0, run by the first M.
   P* p0 = allp_at(0);
-  sched->gfree_stack = spare_with_stack;
-  sched->gfree_stack_count = spare_with_stack_count;
-  sched->gfree_nostack = spare_without_stack;
-  spare_with_stack = spare_without_stack = nullptr;
-  spare_with_stack_count = 0;
+  sched->gfree = spare_gs;
+  spare_gs = nullptr;
   G* main_g = gfget(nullptr);
   if (!main_g) {
     main_g = new G;
     add_to_allg(main_g);
   }
-  if (main_g->stack.empty()) main_g->stack = stack_alloc(default_stack_size());
+  main_g->stack = stack_alloc(default_stack_size());
   arch::sanitizer_fiber_init(main_g->sanitizer, main_g->stack.lo, main_g->stack.size());
   main_g->context.prepare(main_g->stack.hi, &goroutine_main, main_g);
   main_g->entry = invoke;
@@ -1532,6 +1560,7 @@ int run_main(ClosureFn invoke, void* closure) {
   for (auto& slot : sched->allp) {
     if (P* p = slot.exchange(nullptr)) {
       abandon_timers(p);
+      stackcache_flush(p);
       delete p;
     }
   }

@@ -79,9 +79,11 @@ struct G {
   std::uint32_t lock_count = 0;      // (sched) nesting of lock_os_thread
   std::atomic<bool> preempt{false};  // (sched, sysmon) yield at the next runtime call
 
-  // Entry point; the closure lives at the top of this G's own stack.
+  // Entry point. The closure lives in closure_buf if it fits (the goroutine then gets its stack
+  // only when it first runs: see "Lazy stacks" in sched.cpp), else at the top of its own stack.
   void (*entry)(void*) = nullptr;
   void* closure = nullptr;
+  alignas(16) unsigned char closure_buf[48];
   const char* name = nullptr;
   void* created_by_pc = nullptr;  // return address inside the function that spawned it
   std::int64_t parent_id = 0;

@@ -7,10 +7,10 @@
 namespace goro::rt {
 
 struct Stack {
-  char* lo = nullptr;     // lowest usable address (just above the guard page or the canary)
-  char* hi = nullptr;     // one past the highest address; the stack grows down from here
-  bool guarded = false;   // a PROT_NONE page lies just below lo
-  bool canary = false;    // no guard page: the kCanaryBytes below lo must stay zero
+  char* lo = nullptr;    // lowest usable address (just above the guard page or the canary)
+  char* hi = nullptr;    // one past the highest address; the stack grows down from here
+  bool guarded = false;  // a PROT_NONE page lies just below lo
+  bool canary = false;   // no guard page: the kCanaryBytes below lo must stay zero
 
   std::size_t size() const { return static_cast<std::size_t>(hi - lo); }
   bool empty() const { return lo == nullptr; }
@@ -24,8 +24,11 @@ std::size_t default_stack_size();
 // Returns a stack of at least `size` usable bytes, from a cache when one is free.
 // Never returns an empty stack: it dies with "fatal error: out of memory allocating stack".
 Stack stack_alloc(std::size_t size);
-// Gives a stack back to the caches; it may be reused by the next stack_alloc.
-void stack_free(const Stack& stack);
+// Gives n stacks back to the caches; they may be reused by the next stack_alloc.
+void stack_free(const Stack* stacks, std::size_t n);
+// Moves up to n free stacks of `size` usable bytes whose pages are still committed into out,
+// most recently freed first; returns how many. Never maps memory.
+std::size_t stack_take_cached(std::size_t size, Stack* out, std::size_t n);
 
 // Returns to the OS the pages of cached stacks that stayed unused since the previous call,
 // beyond a reserve. Called by sysmon about once a second.

@@ -150,6 +150,7 @@ void walk(std::string& out, unw_cursor_t* cursor) {
 }
 
 void walk_saved(std::string& out, const G* gp) {
+  if (gp->stack.empty()) return;  // spawned lazily and not started yet: no frames
 #if defined(__x86_64__)
   auto* frame = static_cast<std::uintptr_t*>(gp->context.sp);
   unw_context_t uc;

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <sstream>
@@ -110,6 +111,46 @@ TEST_P(SchedTest, EverySpawnedGoroutineRunsExactlyOnce) {
     wait_until([] { return goro::num_goroutine() == 1; });
   });
   for (int i = 0; i < kN; i++) ASSERT_EQ(runs[i].load(), 1) << "goroutine " << i;
+}
+
+// A closure that fits in the G starts without a stack (sched.cpp, "Lazy stacks"); larger or
+// over-aligned ones, and explicit stack sizes, are built on top of the stack. Every kind must
+// run once, see its captures intact and be destroyed.
+template <std::size_t kBytes, std::size_t kAlign>
+struct alignas(kAlign) Payload {
+  unsigned char bytes[kBytes];
+};
+
+template <std::size_t kBytes, std::size_t kAlign>
+void spawn_payload(std::atomic<int>& ok, std::shared_ptr<int> owner, const goro::GoOptions& opts) {
+  Payload<kBytes, kAlign> payload;
+  for (std::size_t i = 0; i < kBytes; i++) payload.bytes[i] = static_cast<unsigned char>(i * 7);
+  goro::go(opts, [&ok, owner, payload] {
+    bool intact = reinterpret_cast<std::uintptr_t>(&payload) % kAlign == 0;
+    for (std::size_t i = 0; i < kBytes; i++)
+      intact = intact && payload.bytes[i] == static_cast<unsigned char>(i * 7);
+    if (intact && *owner == 42) ok.fetch_add(1);
+  });
+}
+
+TEST_P(SchedTest, ClosuresOfEverySizeAndAlignmentRun) {
+  constexpr int kRounds = 200;
+  std::atomic<int> ok{0};
+  auto owner = std::make_shared<int>(42);
+  goro::run([&] {
+    goro::GoOptions sized;
+    sized.stack_size = 64 * 1024;
+    for (int i = 0; i < kRounds; i++) {
+      spawn_payload<8, 8>(ok, owner, {});
+      spawn_payload<24, 16>(ok, owner, {});
+      spawn_payload<200, 8>(ok, owner, {});
+      spawn_payload<8, 64>(ok, owner, {});
+      spawn_payload<8, 8>(ok, owner, sized);
+    }
+    wait_until([&] { return ok.load() == 5 * kRounds && owner.use_count() == 1; });
+  });
+  EXPECT_EQ(ok.load(), 5 * kRounds);
+  EXPECT_EQ(owner.use_count(), 1);  // every closure was destroyed
 }
 
 TEST_P(SchedTest, GoroutineIdsAreUniqueAndMainIsOne) {
