@@ -657,15 +657,17 @@ void schedule_loop(M* m) {
   for (;;) {
     if (!next) {
       if (sched->shutdown.load(std::memory_order_acquire)) return;
-      if (!m->p) {
-        stopm(m);
-        continue;
-      }
+      // A locked M waits for its goroutine, with or without a P (it loses it in a blocking
+      // call or to sysmon): as an idle M it could be handed someone else's P and then miss
+      // start_locked_m's wake-up, and the goroutine would never run again.
       if (m->lockedg) {
         stop_locked_m(m);
         if (sched->shutdown.load(std::memory_order_acquire)) return;
         next = m->lockedg;
         inherit = false;
+      } else if (!m->p) {
+        stopm(m);
+        continue;
       } else {
         next = find_runnable(m, &inherit);
         if (!next) continue;  // shutdown or lost P; re-check at the top
@@ -1001,6 +1003,9 @@ void start_the_world(P* runnable) {
 // ---- lock_os_thread ------------------------------------------------------------------------
 
 // The M of a locked goroutine sleeps until its goroutine is runnable and someone hands it a P.
+// It counts as idle for deadlock detection until its waker (start_locked_m, or shutdown) counts
+// it as running again, before the waker itself goes idle: counting it back here, after the
+// wake-up, would leave a moment where no M looks running and checkdead reports a false deadlock.
 void stop_locked_m(M* m) {
   if (m->p) handoffp(releasep(m));
   {
@@ -1009,10 +1014,6 @@ void stop_locked_m(M* m) {
   }
   m->park.sleep();
   m->park.clear();
-  {
-    std::lock_guard<Lock> guard(sched->lock);
-    sched->nmidlelocked--;
-  }
   if (m->nextp) {
     P* p = m->nextp;
     m->nextp = nullptr;
@@ -1023,6 +1024,10 @@ void stop_locked_m(M* m) {
 // gp is locked to another M: give it our P and go idle.
 void start_locked_m(M* m, G* gp) {
   M* locked = gp->lockedm;
+  {
+    std::lock_guard<Lock> guard(sched->lock);
+    sched->nmidlelocked--;
+  }
   P* p = releasep(m);
   locked->nextp = p;
   locked->park.wakeup();

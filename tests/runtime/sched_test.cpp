@@ -468,6 +468,31 @@ TEST(Sched, LockOsThreadPinsGoroutine) {
   EXPECT_EQ(moved.load(), 0);
 }
 
+// A locked goroutine whose M lost its P (here: sysmon hands the P on while the goroutine sleeps
+// in a blocking call, and the main goroutine keeps it busy) waits in the global queue; its M
+// must wait for it, not join the idle Ms, or the goroutine is never run again.
+TEST(Sched, LockedGoroutineSurvivesLosingItsP) {
+  std::atomic<int> moved{0};
+  std::atomic<int> rounds{0};
+  goro::run([&] {
+    goro::gomaxprocs(1);
+    goro::go([&] {
+      goro::lock_os_thread();
+      pid_t tid = thread_id();
+      for (int i = 0; i < 20; i++) {
+        goro::blocking([] { ::usleep(2000); });
+        if (thread_id() != tid) moved.fetch_add(1);
+        rounds.fetch_add(1);
+      }
+      goro::unlock_os_thread();
+    });
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    wait_until([&] { return rounds.load() == 20 || std::chrono::steady_clock::now() > deadline; });
+  });
+  EXPECT_EQ(rounds.load(), 20) << "the locked goroutine stopped running";
+  EXPECT_EQ(moved.load(), 0);
+}
+
 TEST(Sched, GoroutineLocalStorageIsPerGoroutine) {
   static goro::GoroutineLocal<int> local;
   std::atomic<int> wrong{0};
