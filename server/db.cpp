@@ -387,6 +387,28 @@ void ShardLocks::add_all(Db& db) {
   for (std::size_t i = 0; i < db.shard_count(); ++i) add(db, i);
 }
 
+namespace {
+
+// A shard is held for one command (a few microseconds at most), and benchmark-style traffic
+// sends every client's commands to one key. goro::Mutex spins only when its P has nothing else
+// queued (Go's rule), so with many clients a waiter parks at once, the P switches to the next
+// client, which contends for the same shard and parks too, and the shard's data moves between
+// CPUs with each hand-off. A short spin on try_lock first (8 probes, 30 pauses apart: a few
+// microseconds) usually outlasts the holder. ZADD -P 16 from 50 clients at GOMAXPROCS=2,
+// alternating runs of 3,000,000 requests: 299k-427k -> 352k-479k req/s (Redis 386k).
+void lock_shard_mutex(ShardMutex& mutex) {
+  constexpr int kProbes = 8;
+  constexpr int kPausesPerProbe = 30;
+  if (mutex.try_lock()) return;
+  for (int probe = 0; probe < kProbes; ++probe) {
+    for (int i = 0; i < kPausesPerProbe; ++i) cpu_relax();
+    if (mutex.try_lock()) return;
+  }
+  mutex.lock();
+}
+
+}  // namespace
+
 void ShardLocks::add(Db& db, std::size_t shard) {
   if (spill_.empty() && inline_count_ < kInlineSlots) {
     inline_[inline_count_++] = {&db, shard};
@@ -412,7 +434,7 @@ void ShardLocks::lock() {
     spill_.resize(distinct);
   }
   for (const Slot& slot : slots()) {
-    slot.db->shard(slot.shard).mutex.lock();
+    lock_shard_mutex(slot.db->shard(slot.shard).mutex);
     ++locked_;
   }
   for (const Slot& slot : slots()) capture_pending_snapshot(*slot.db, slot.shard);

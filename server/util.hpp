@@ -30,6 +30,15 @@ std::optional<long double> parse_long_double(std::string_view text);
 // Double parse with Redis string2d rules (used for float arguments).
 std::optional<double> parse_double(std::string_view text);
 
+// A spin-wait hint to the CPU (x86 pause, ARM yield); nothing elsewhere.
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
+
 // Decimal rendering of a signed 64-bit integer into `out` (at least 21 bytes); returns length.
 std::size_t format_int64(long long value, char* out);
 std::string int64_to_string(long long value);
