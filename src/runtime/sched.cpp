@@ -35,9 +35,8 @@
 // been written (the closure) and whose canary page had been read — 152,000 page faults and
 // 333 MB of RSS; with lazy stacks only the goroutines that started and wait for their children
 // hold one: 29,000 faults, 87 MB, 623 -> 365 ms at P=1 (2026-11-28). Larger closures and
-// explicit stack sizes keep the eager path (the closure on top of the stack).
-// Rejected: guard regions (MADV_GUARD_INSTALL, Linux 6.13) instead of the canary check — the
-// madvise costs the same ~700 ns per fresh stack as the canary page's first read.
+// explicit stack sizes keep the eager path (the closure on top of the stack). Lazy stacks alone
+// did not make guard regions (stack.cpp) pay; what did was taking the mm lock off the path.
 //
 // Spinning Ms. Waking a thread costs microseconds, so Go keeps a few "spinning" Ms that look
 // for work instead of sleeping, and wakes one more (wakep) only when work is added while none

@@ -9,7 +9,7 @@ namespace goro::rt {
 struct Stack {
   char* lo = nullptr;    // lowest usable address (just above the guard page or the canary)
   char* hi = nullptr;    // one past the highest address; the stack grows down from here
-  bool guarded = false;  // a PROT_NONE page lies just below lo
+  bool guarded = false;  // a guard page (any access faults) lies just below lo
   bool canary = false;   // no guard page: the kCanaryBytes below lo must stay zero
 
   std::size_t size() const { return static_cast<std::size_t>(hi - lo); }
@@ -46,8 +46,14 @@ struct StackStats {
   std::size_t unguarded_mapped;  // stacks that rely on a canary
   std::size_t cached_hot;        // free stacks whose pages are still committed
   std::size_t cached_cold;       // free stacks returned to the OS with madvise
-  std::size_t guard_budget;      // guarded stacks allowed before canaries take over
+  std::size_t fresh;             // free stacks carved from a chunk, never used
+  bool guard_regions;            // guards are MADV_GUARD_INSTALL regions (no budget applies)
+  std::size_t guard_budget;      // mprotect guards: guarded stacks allowed before canaries
 };
 StackStats stack_stats();
+
+// Makes every later chunk use mprotect guards and canaries, as on kernels without guard regions,
+// with room for `budget` guarded stacks. For tests of that path: call before goro::run.
+void stack_use_mprotect_guards(std::size_t budget);
 
 }  // namespace goro::rt
