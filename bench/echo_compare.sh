@@ -2,7 +2,8 @@
 # echo workload (issue 4; ../shared/anchors/WORKLOADS.md "echo"): goro's examples/echo_server
 # against Go's anchors/go/echoserver, both driven by the shared load generator
 # anchors/go/echoload (-size 64 -secs 5) on this machine. Prints a Markdown table of medians
-# (round trips/s, p50, p99) and the ratio goro/go.
+# (round trips/s, p50, p99) and the ratio goro/go, and a second table of each server's CPU time
+# (user and system) per round trip.
 #
 # Each iteration runs, for every procs value and connection count, goro's server then Go's,
 # each a fresh process, so that load drifting on the machine hits both alike.
@@ -90,6 +91,12 @@ stop_server() {
 trap stop_server EXIT
 trap 'exit 130' INT TERM
 
+# utime and stime of the running server, in clock ticks (fields 14 and 15 of /proc/PID/stat,
+# counted after the parenthesised command name).
+server_cpu_ticks() {
+  sed 's/^.*) //' "/proc/$srv_pid/stat" | awk '{print $12, $13}'
+}
+
 status=0
 run_one() { # $1 impl (goro|go), $2 procs, $3 conns
   local impl="$1" p="$2" n="$3" addr="" srv_out="$OUT/srv.out" bin
@@ -108,14 +115,28 @@ run_one() { # $1 impl (goro|go), $2 procs, $3 conns
     echo "FAILED: impl=$impl procs=$p conns=$n: server did not start" | tee -a "$errlog" >&2
     status=1
   else
-    local lines rc
+    local lines rc cpu_before cpu_after
+    cpu_before="$(server_cpu_ticks)"
     lines="$(timeout -k 5 "$TIMEOUT" "$gobin/echoload" -addr "$addr" -conns "$n" -size "$SIZE" \
       -secs "$SECS" -impl "$impl" -procs "$p" 2>>"$errlog")"
     rc=$?
+    cpu_after="$(server_cpu_ticks)"
     if [ "$rc" -ne 0 ]; then
       echo "FAILED: impl=$impl procs=$p conns=$n: echoload exit $rc" | tee -a "$errlog" >&2
       status=1
     else
+      # The server's CPU (user + system) per round trip over the measured seconds: the load
+      # generator shares the CPUs, so what the server saves goes to echoload.
+      lines+=$'\n'"$(printf '%s\n' "$lines" | awk -v before="$cpu_before" -v after="$cpu_after" \
+        -v secs="$SECS" -v hz="$(getconf CLK_TCK)" '
+        /metric=roundtrips_per_sec/ {
+          for (i = 1; i <= NF; i++) if ($i ~ /^value=/) rts = substr($i, 7)
+          sub(/ metric=.*/, "")
+          split(before, b, " "); split(after, a, " ")
+          per_rt = 1e6 / hz / (rts * secs)
+          printf "%s metric=server_user_us_per_rt value=%.2f unit=us\n", $0, (a[1] - b[1]) * per_rt
+          printf "%s metric=server_sys_us_per_rt value=%.2f unit=us\n", $0, (a[2] - b[2]) * per_rt
+        }')"
       # echoload's lines do not name the connection count: add it after procs=
       printf '%s\n' "$lines" | sed "s/ procs=$p / procs=$p conns=$n /" | tee -a "$raw" >&2
     fi
@@ -173,6 +194,21 @@ awk -v procs="$PROCS" -v conns="$CONNS" '
         (g99 == "" ? "n/a" : sprintf("%.1f", g99)), (o99 == "" ? "n/a" : sprintf("%.1f", o99)), r99,
         cnt["goro" SUBSEP p SUBSEP n SUBSEP "roundtrips_per_sec"],
         cnt["go" SUBSEP p SUBSEP n SUBSEP "roundtrips_per_sec"]
+    }
+    print ""
+    print "Server CPU per round trip (µs; user + system, from /proc/PID/stat over the measured seconds):"
+    print ""
+    print "| procs | conns | goro user | goro sys | goro total | go user | go sys | go total | goro/go |"
+    print "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    for (i = 1; i <= np; i++) for (j = 1; j <= nc; j++) {
+      p = P[i]; n = C[j]
+      gu = median("goro" SUBSEP p SUBSEP n SUBSEP "server_user_us_per_rt")
+      gs = median("goro" SUBSEP p SUBSEP n SUBSEP "server_sys_us_per_rt")
+      ou = median("go" SUBSEP p SUBSEP n SUBSEP "server_user_us_per_rt")
+      os = median("go" SUBSEP p SUBSEP n SUBSEP "server_sys_us_per_rt")
+      if (gu == "" || ou == "") { printf "| %s | %s | n/a | n/a | n/a | n/a | n/a | n/a | n/a |\n", p, n; continue }
+      printf "| %s | %s | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f |\n", p, n, gu, gs,
+        gu + gs, ou, os, ou + os, (ou + os > 0) ? (gu + gs) / (ou + os) : 0
     }
   }' "$raw" >"$OUT/table.md"
 

@@ -6,8 +6,9 @@
 // only when they are first touched: a goroutine that never goes deep costs one or two pages.
 //
 // Layout of a stack: [guard page | usable ........ top]. Stacks of the default size are carved
-// 64 at a time out of one mapping (a chunk: one mmap, one VMA), so that a burst of new
-// goroutines pays one mmap per 64 stacks; other sizes get a chunk of one.
+// 64 at a time out of one mapping (a chunk: one mmap, one VMA; fewer if that would exceed
+// 32 MiB, so that a large GORO_STACK_SIZE does not reserve gigabytes at once), so that a burst of
+// new goroutines pays one mmap per chunk; other sizes get a chunk of one.
 //
 // The guard page, in order of preference:
 //   * a guard region (MADV_GUARD_INSTALL, Linux 6.13+): the kernel faults any access to the page
@@ -61,6 +62,7 @@ namespace {
 
 constexpr std::size_t kHotStacks = 4096;
 constexpr std::size_t kChunkStacks = 64;
+constexpr std::size_t kChunkBytes = 32 << 20;  // fewer stacks per chunk when they are large
 
 std::size_t page_size() {
   static const std::size_t size = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
@@ -234,7 +236,9 @@ Stack stack_alloc(std::size_t size) {
     if (take_cached(c.cold, size, &s)) return s;
     if (take_cached(c.fresh, size, &s)) return s;
   }
-  return map_chunk(c, size, size == default_stack_size() ? kChunkStacks : 1);
+  std::size_t per_chunk =
+      std::clamp<std::size_t>(kChunkBytes / (size + page_size()), 1, kChunkStacks);
+  return map_chunk(c, size, size == default_stack_size() ? per_chunk : 1);
 }
 
 void stack_free(const Stack* stacks, std::size_t n) {

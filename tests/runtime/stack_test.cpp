@@ -106,6 +106,23 @@ TEST(StackDeathTest, MprotectGuardsUntilTheBudgetThenCanaries) {
       ::testing::ExitedWithCode(0), "");
 }
 
+TEST(StackDeathTest, LargeStacksComeInSmallerChunks) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(
+      {
+        setenv("GORO_STACK_SIZE", "8388608", 1);  // 8 MiB: three per 32 MiB chunk
+        auto stacks = alloc_stacks(4);
+        expect_well_formed(stacks);
+        auto stats = goro::rt::stack_stats();
+        // Two chunks of three: four handed out, two still fresh.
+        bool ok = stacks[0].size() == 8u << 20 && stats.fresh == 2 &&
+                  stats.guarded_mapped + stats.unguarded_mapped == 6 &&
+                  !::testing::Test::HasFailure();
+        std::exit(ok ? 0 : 1);
+      },
+      ::testing::ExitedWithCode(0), "");
+}
+
 int recurse(int depth) {
   volatile char pad[1024];
   pad[0] = static_cast<char>(depth);
