@@ -111,6 +111,7 @@ StackCache& cache() {
 
 #ifndef MADV_GUARD_INSTALL
 #define MADV_GUARD_INSTALL 102  // Linux 6.13 <linux/mman.h>; Debian 12's headers predate it
+#define MADV_GUARD_REMOVE 103
 #endif
 constexpr int kPidfdSelf = -10000;  // PIDFD_SELF (Linux 6.15 <linux/pidfd.h>)
 
@@ -124,7 +125,9 @@ bool guard_regions_supported() {
   return ok;
 }
 
-// Makes the page below each stack a guard region. Returns false if the kernel refused.
+// Makes the page below each stack a guard region. Returns false if the kernel refused; the
+// guards already installed (the batch may have done some) are removed again, since the
+// fallback may make these canary stacks, whose canary page must stay readable.
 bool install_guard_regions(StackCache& c, const Stack* stacks, std::size_t n) {
   std::size_t page = page_size();
   bool batch;
@@ -141,8 +144,12 @@ bool install_guard_regions(StackCache& c, const Stack* stacks, std::size_t n) {
     std::lock_guard<Lock> guard(c.lock);
     c.batch_install = false;  // installing a guard twice is harmless: redo them one by one
   }
-  for (std::size_t i = 0; i < n; i++)
-    if (madvise(stacks[i].lo - page, page, MADV_GUARD_INSTALL) != 0) return false;
+  for (std::size_t i = 0; i < n; i++) {
+    if (madvise(stacks[i].lo - page, page, MADV_GUARD_INSTALL) != 0) {
+      for (std::size_t j = 0; j < n; j++) madvise(stacks[j].lo - page, page, MADV_GUARD_REMOVE);
+      return false;
+    }
+  }
   return true;
 }
 
