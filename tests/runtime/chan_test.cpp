@@ -7,7 +7,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -16,6 +19,7 @@
 
 #include "goro/panic.hpp"
 #include "goro/runtime.hpp"
+#include "goro/time.hpp"
 #include "runtime/chan_testing.hpp"
 
 namespace {
@@ -346,6 +350,49 @@ TEST(Chan, LastHandleDestroysBufferedValues) {
 TEST(Chan, OversizedBufferPanics) {
   EXPECT_EQ(panic_message([] { Chan<std::int64_t> ch(SIZE_MAX / 4); }),
             "makechan: size out of range");
+}
+
+// Two goroutines that only hand a value back and forth keep each other in their P's runnext
+// slot, inheriting the time slice (sched.cpp): at GOMAXPROCS=1 the rest of the program runs only
+// through the fairness turn of the global queue, sysmon's preemption and the timer check.
+// Starts such a pair and returns a function that stops it.
+std::function<void()> start_endless_pingpong() {
+  auto stop = std::make_shared<std::atomic<bool>>(false);
+  Chan<int> ping(0), pong(0);
+  goro::go([=] {
+    while (!stop->load()) {
+      ping.send(1);
+      pong.recv();
+    }
+    ping.close();
+  });
+  goro::go([=] {
+    for (int v : ping) pong.send(v);
+  });
+  return [=] { stop->store(true); };
+}
+
+TEST(ChanHandOff, TimersFireDuringAnEndlessHandOffChain) {
+  run_with_procs(1, [] {
+    auto stop = start_endless_pingpong();
+    goro::sleep(std::chrono::milliseconds(20));  // would never return if timers starved
+    stop();
+  });
+}
+
+TEST(ChanHandOff, YieldersRunDuringAnEndlessHandOffChain) {
+  run_with_procs(1, [] {
+    auto stop = start_endless_pingpong();
+    std::atomic<int> rounds{0};
+    Chan<Unit> done(0);
+    goro::go([&] {
+      while (rounds.fetch_add(1) < 100) goro::yield();  // through the global queue each time
+      done.send(Unit{});
+    });
+    done.recv();
+    stop();
+    EXPECT_GE(rounds.load(), 100);
+  });
 }
 
 // Many producers and consumers; every value must arrive exactly once.
