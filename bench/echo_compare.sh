@@ -200,15 +200,19 @@ awk -v procs="$PROCS" -v conns="$CONNS" '
     print ""
     print "| procs | conns | goro user | goro sys | goro total | go user | go sys | go total | goro/go |"
     print "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    split("goro go", impls, " ")
     for (i = 1; i <= np; i++) for (j = 1; j <= nc; j++) {
-      p = P[i]; n = C[j]
-      gu = median("goro" SUBSEP p SUBSEP n SUBSEP "server_user_us_per_rt")
-      gs = median("goro" SUBSEP p SUBSEP n SUBSEP "server_sys_us_per_rt")
-      ou = median("go" SUBSEP p SUBSEP n SUBSEP "server_user_us_per_rt")
-      os = median("go" SUBSEP p SUBSEP n SUBSEP "server_sys_us_per_rt")
-      if (gu == "" || ou == "") { printf "| %s | %s | n/a | n/a | n/a | n/a | n/a | n/a | n/a |\n", p, n; continue }
-      printf "| %s | %s | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f |\n", p, n, gu, gs,
-        gu + gs, ou, os, ou + os, (ou + os > 0) ? (gu + gs) / (ou + os) : 0
+      p = P[i]; n = C[j]; row = "| " p " | " n " |"; total["goro"] = total["go"] = ""
+      for (k = 1; k <= 2; k++) {
+        impl = impls[k]
+        u = median(impl SUBSEP p SUBSEP n SUBSEP "server_user_us_per_rt")
+        s = median(impl SUBSEP p SUBSEP n SUBSEP "server_sys_us_per_rt")
+        if (u == "") { row = row " n/a | n/a | n/a |"; continue }
+        total[impl] = u + s
+        row = row sprintf(" %.2f | %.2f | %.2f |", u, s, u + s)
+      }
+      ratio = (total["goro"] != "" && total["go"] > 0) ? sprintf("%.2f", total["goro"] / total["go"]) : "n/a"
+      print row " " ratio " |"
     }
   }' "$raw" >"$OUT/table.md"
 
