@@ -173,8 +173,11 @@ inline P* allp_at(int i) {
 extern Lock allg_lock;
 extern G* allg;
 
-// The calling thread's M, or nullptr. Not cacheable across a switch (see sched.cpp).
-M* getm();
+// The calling thread's M, or nullptr. Never cached by the compiler across a switch
+// (arch/tls.hpp).
+inline M* getm() {
+  return arch::tls_m();
+}
 
 // Pieces sysmon.cpp, timer.cpp and netpoll need.
 void handoffp(P* p);
@@ -190,8 +193,6 @@ void signals_install();
 void signals_thread_init(M* m);
 
 std::int64_t coarse_now();
-P* enter_runtime(M* m);
-void exit_runtime(M* m, P* p);
 // Takes p, last seen in `state` (Running), from its owner if the owner is running goroutine
 // code, leaving it in `to` (Idle or Stopped). False if the owner is in runtime code or p changed.
 bool revoke_p(P* p, std::uint64_t state, PStatus to);
@@ -213,9 +214,15 @@ void dump_all(int fd, G* current);
 void dump_from_signal(int fd, G* current, void* ucontext);
 
 // timer.cpp's hooks for the scheduler.
+// check_timers when p has a timer (`next` is its timer0_when, non-zero).
+std::int64_t run_due_timers(P* p, std::int64_t next, std::int64_t now);
 // Runs p's expired timers (REQUIRES: the caller owns a P). `now` may be 0: the clock is then
-// read only if p has a timer. Returns p's next `when`, 0 if none.
-std::int64_t check_timers(P* p, std::int64_t now);
+// read only if p has a timer. Returns p's next `when`, 0 if none. Inline because every pass
+// through the scheduler asks, and with no timer the answer is one load.
+inline std::int64_t check_timers(P* p, std::int64_t now) {
+  const std::int64_t next = p->timer0_when.load(std::memory_order_acquire);
+  return next == 0 ? 0 : run_due_timers(p, next, now);
+}
 // Drops every pending timer of p, marking each not pending (the run that owns them is over).
 void abandon_timers(P* p);
 // Moves every timer of `from` onto `to` (procresize).

@@ -99,6 +99,9 @@
 #include "runtime/netpoll.hpp"
 #include "runtime/proc.hpp"
 
+__thread goro::rt::M* goro_tls_m = nullptr;
+__thread goro::rt::G* goro_tls_g = nullptr;
+
 namespace goro::rt {
 
 Sched* sched = nullptr;
@@ -107,8 +110,6 @@ G* allg = nullptr;
 
 namespace {
 
-thread_local M* tls_m = nullptr;
-
 constexpr int kGfreeLocalMax = 64;
 constexpr int kGoidBatch = 16;
 
@@ -116,7 +117,7 @@ constexpr int kGoidBatch = 16;
 
 void set_m(M* m) {
   asm volatile("" ::: "memory");
-  tls_m = m;
+  goro_tls_m = m;
 }
 
 // ---- the owner's side of revoke_p (see the design above) ------------------------------------
@@ -172,6 +173,21 @@ inline bool enter_p(M* m) {
 // Runtime code on m is over and goroutine code begins: from here on the P may be taken.
 void leave_p(M* m) {
   m->user_code.store(1, std::memory_order_release);
+}
+
+// The current goroutine wants its P for a runtime operation (Go has no equivalent: its Ps are
+// never taken from running goroutine code). Returns the P in state Running, or nullptr if sysmon
+// or a stop-the-world took it; the caller then uses the global queue. Inline: ready() is on
+// every hand-off between goroutines.
+inline P* enter_runtime(M* m) {
+  if (!m || !m->p) return nullptr;
+  if (m->curg == nullptr) return owns_p(m) ? m->p : nullptr;  // on g0: in runtime code already
+  return enter_p(m) ? m->p : nullptr;
+}
+
+inline void exit_runtime(M* m, P* p) {
+  if (!p || m->curg == nullptr) return;
+  leave_p(m);
 }
 
 // Moves m's owned P from Running to `to`, waiting out a revoke_p (which backs off: m is in
@@ -582,6 +598,7 @@ void switch_to_g0(G* gp, M* m, M::Action action) {
 void execute(M* m, G* gp, bool inherit_time) {
   P* p = m->p;
   m->curg = gp;
+  goro_tls_g = gp;
   gp->status.store(GStatus::kRunning, std::memory_order_relaxed);
   gp->preempt.store(false, std::memory_order_relaxed);
   if (!inherit_time) p->schedtick.fetch_add(1, std::memory_order_relaxed);
@@ -591,6 +608,7 @@ void execute(M* m, G* gp, bool inherit_time) {
   arch::sanitizer_before_switch(m->g0_fiber, gp->sanitizer, false);
   goro_switch(&m->g0.sp, gp->context.sp);
   arch::sanitizer_after_switch(m->g0_fiber);
+  goro_tls_g = nullptr;
   m->curg = nullptr;
 }
 
@@ -1110,18 +1128,19 @@ void checkdead() {
 
 // ---- exported within the runtime ----------------------------------------------------------
 
-__attribute__((noinline)) M* getm() {
-  // The empty asm makes the compiler treat each call as reading unknown memory, so a TLS
-  // address computed before a switch is never reused after it.
+#if !defined(__x86_64__)
+// arch/tls.hpp's portable readers: the empty asm makes the compiler treat each call as reading
+// unknown memory, so a TLS address computed before a switch is never reused after it.
+__attribute__((noinline)) M* arch::tls_m() {
   asm volatile("" ::: "memory");
-  return tls_m;
+  return goro_tls_m;
 }
 
-__attribute__((noinline)) G* getg() {
+__attribute__((noinline)) G* arch::tls_g() {
   asm volatile("" ::: "memory");
-  M* m = tls_m;
-  return m ? m->curg : nullptr;
+  return goro_tls_g;
 }
+#endif
 
 __attribute__((noinline)) int errno_value() {
   asm volatile("" ::: "memory");
@@ -1276,20 +1295,6 @@ void inject_list(G* list, int count) {
   for (int i = 0; i < count && i < idle; i++) start_m(nullptr, false);
 }
 
-// The current goroutine wants its P for a runtime operation (Go has no equivalent: its Ps are
-// never taken from running goroutine code). Returns the P in state Running, or nullptr if sysmon
-// or a stop-the-world took it; the caller then uses the global queue.
-P* enter_runtime(M* m) {
-  if (!m || !m->p) return nullptr;
-  if (m->curg == nullptr) return owns_p(m) ? m->p : nullptr;  // on g0: in runtime code already
-  return enter_p(m) ? m->p : nullptr;
-}
-
-void exit_runtime(M* m, P* p) {
-  if (!p || m->curg == nullptr) return;
-  leave_p(m);
-}
-
 void revoke_init() {
   static const bool registered =
       syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0;
@@ -1332,11 +1337,8 @@ void ready(G* gp) {
   wakep();
 }
 
-void preempt_point() {
-  G* gp = getg();
-  if (gp && gp->preempt.load(std::memory_order_relaxed)) {
-    switch_to_g0(gp, getm(), M::Action::kPreempted);
-  }
+void yield_preempted(G* gp) {
+  switch_to_g0(gp, getm(), M::Action::kPreempted);
 }
 
 void park(ParkCommit commit, void* arg, WaitReason reason) {

@@ -22,6 +22,7 @@
 #include <cstdint>
 
 #include "runtime/arch/context.hpp"
+#include "runtime/arch/tls.hpp"
 #include "runtime/stack.hpp"
 
 namespace goro::rt {
@@ -107,8 +108,10 @@ struct G {
 };
 
 // The current goroutine, or nullptr on a thread that is not running one (sysmon, a scheduler
-// stack, a foreign thread). Never cached by the compiler across a switch.
-G* getg();
+// stack, a foreign thread). Never cached by the compiler across a switch (arch/tls.hpp).
+inline G* getg() {
+  return arch::tls_g();
+}
 
 // Go: gopark. See the parking protocol above. REQUIRES: called by a goroutine.
 using ParkCommit = bool (*)(G* gp, void* arg);
@@ -122,9 +125,16 @@ void ready(G* gp);
 // P's queue) and wakes idle Ps as needed. `list` is linked through schedlink.
 void inject_list(G* list, int count);
 
+// preempt_point's slow path: gp (running) yields its P. Out of line to keep the check small.
+void yield_preempted(G* gp);
+
 // A preemption point: yields if sysmon asked the current goroutine to (it has run > 10 ms).
-// Primitives call it after releasing their locks; never while holding one.
-void preempt_point();
+// Primitives call it after releasing their locks; never while holding one. Inline: every
+// channel operation starts with it, and it is usually two loads and a branch.
+inline void preempt_point() {
+  G* gp = getg();
+  if (gp != nullptr && gp->preempt.load(std::memory_order_relaxed)) yield_preempted(gp);
+}
 
 // Go: sync_runtime_canSpin. True if spinning a little before parking is worthwhile: several Ps,
 // another P is running, this P has no other work, and `iteration` is small.
