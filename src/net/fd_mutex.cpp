@@ -6,6 +6,7 @@
 // both queues are empty and stay empty.
 #include "net/fd_mutex.hpp"
 
+#include "runtime/proc.hpp"
 #include "runtime/sched.hpp"
 
 namespace goro::net::detail {

@@ -41,6 +41,7 @@
 
 #include "goro/panic.hpp"
 #include "runtime/chan.hpp"
+#include "runtime/proc.hpp"
 #include "runtime/sched.hpp"
 
 namespace goro::detail {

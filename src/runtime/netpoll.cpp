@@ -55,6 +55,7 @@
 #include "runtime/lock.hpp"
 #include "runtime/netpoll.hpp"
 #include "runtime/netpoll_desc.hpp"
+#include "runtime/proc.hpp"
 #include "runtime/sched.hpp"
 #include "runtime/timer.hpp"
 

@@ -179,6 +179,33 @@ inline M* getm() {
   return arch::tls_m();
 }
 
+// switch_to_g0's report of gp's overwritten stack canary.
+[[noreturn]] void stack_canary_fatal(G* gp);
+
+// Called on the goroutine's stack: saves its context and runs g0. Returns when the goroutine is
+// scheduled again (on whatever M). Inline, like park: a goroutine resumes with the return-stack
+// predictor still holding the other context's calls, so every out-of-line frame between the
+// switch and the primitive that parked costs a mispredicted return (bench/README, session 8).
+inline void switch_to_g0(G* gp, M* m, M::Action action) {
+  if (gp->stack.canary && stack_canary_broken(gp->stack)) stack_canary_fatal(gp);
+  m->action = action;
+  arch::sanitizer_before_switch(gp->sanitizer, m->g0_fiber, action == M::Action::kExit);
+  goro_switch(&gp->context.sp, m->g0.sp);
+  arch::sanitizer_after_switch(gp->sanitizer);
+}
+
+// Go: gopark. See the parking protocol in sched.hpp. REQUIRES: called by a goroutine.
+inline void park(ParkCommit commit, void* arg, WaitReason reason) {
+  M* m = getm();
+  G* gp = m ? m->curg : nullptr;
+  if (!gp) fatal("park: not on a goroutine");
+  gp->wait_reason = reason;
+  gp->wait_since_ns = sched->coarse_ns.load(std::memory_order_relaxed);
+  m->commit = commit;
+  m->commit_arg = arg;
+  switch_to_g0(gp, m, M::Action::kPark);
+}
+
 // Pieces sysmon.cpp, timer.cpp and netpoll need.
 void handoffp(P* p);
 void wakep();

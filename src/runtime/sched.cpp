@@ -580,20 +580,6 @@ void count_goroutine(P* p, std::int64_t delta) {
 
 // ---- the switch between a goroutine and its M's scheduler stack ---------------------------
 
-// Called on the goroutine's stack: saves its context and runs g0. Returns when the goroutine is
-// scheduled again (on whatever M).
-void switch_to_g0(G* gp, M* m, M::Action action) {
-  if (gp->stack.canary && stack_canary_broken(gp->stack)) {
-    std::fprintf(stderr, "goroutine %lld: stack overflow (stack canary overwritten)\n",
-                 static_cast<long long>(gp->id));
-    fatal("stack overflow");
-  }
-  m->action = action;
-  arch::sanitizer_before_switch(gp->sanitizer, m->g0_fiber, action == M::Action::kExit);
-  goro_switch(&gp->context.sp, m->g0.sp);
-  arch::sanitizer_after_switch(gp->sanitizer);
-}
-
 // Runs gp on m (REQUIRES: m owns a P). Returns on g0 when gp switches back.
 void execute(M* m, G* gp, bool inherit_time) {
   P* p = m->p;
@@ -1341,15 +1327,10 @@ void yield_preempted(G* gp) {
   switch_to_g0(gp, getm(), M::Action::kPreempted);
 }
 
-void park(ParkCommit commit, void* arg, WaitReason reason) {
-  M* m = getm();
-  G* gp = m ? m->curg : nullptr;
-  if (!gp) fatal("park: not on a goroutine");
-  gp->wait_reason = reason;
-  gp->wait_since_ns = coarse_now();
-  m->commit = commit;
-  m->commit_arg = arg;
-  switch_to_g0(gp, m, M::Action::kPark);
+void stack_canary_fatal(G* gp) {
+  std::fprintf(stderr, "goroutine %lld: stack overflow (stack canary overwritten)\n",
+               static_cast<long long>(gp->id));
+  fatal("stack overflow");
 }
 
 std::int64_t coarse_now() {

@@ -113,9 +113,9 @@ inline G* getg() {
   return arch::tls_g();
 }
 
-// Go: gopark. See the parking protocol above. REQUIRES: called by a goroutine.
+// What park runs on g0 once the G is off its stack (see the parking protocol above).
 using ParkCommit = bool (*)(G* gp, void* arg);
-void park(ParkCommit commit, void* arg, WaitReason reason);
+// park(commit, arg, reason) itself (Go: gopark) is inline in proc.hpp.
 
 // Go: goready. Makes a parked gp runnable (on this P's runnext when called from a goroutine,
 // otherwise on the global queue). REQUIRES: gp is parked and nobody else readies it.

@@ -35,6 +35,7 @@
 #include "goro/select.hpp"
 #include "runtime/chan.hpp"
 #include "runtime/lock.hpp"
+#include "runtime/proc.hpp"
 #include "runtime/sched.hpp"
 
 namespace goro::detail {

@@ -24,6 +24,7 @@
 // the same guarantee by waiting on timerRunning in deltimer/modtimer.
 // sched.hpp first: G declares its sleep_timer as `struct Timer*`, which would bind to
 // goro::Timer if goro/time.hpp came first (reported to the scheduler's owner).
+#include "runtime/proc.hpp"
 #include "runtime/sched.hpp"
 #include "runtime/timer.hpp"
 
