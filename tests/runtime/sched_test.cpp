@@ -417,6 +417,38 @@ TEST(Sched, MigratingGoroutineSeesItsOwnState) {
   EXPECT_GT(migrations.load(), 0);
 }
 
+// getg() and getm() are inline TLS reads (runtime/arch/tls.hpp). Within one function, across
+// switches that move the goroutine to another thread, every read must see the current thread:
+// a compiler that kept the first thread's TLS address would return the other thread's M (no
+// migration would ever be seen) and whatever goroutine that thread runs now.
+TEST(Sched, InlineTlsReadsFollowTheThread) {
+  std::atomic<int> migrations{0};
+  std::atomic<int> wrong_g{0};
+  std::atomic<int> wrong_m{0};
+  goro::run([&] {
+    goro::gomaxprocs(2);
+    std::atomic<int> done{0};
+    for (int g = 0; g < 8; g++) {
+      goro::go([&] {
+        goro::rt::G* self = goro::rt::getg();
+        for (int i = 0; i < 20'000; i++) {
+          goro::rt::M* before = goro::rt::getm();
+          goro::yield();
+          goro::rt::M* after = goro::rt::getm();
+          if (goro::rt::getg() != self) wrong_g.fetch_add(1);
+          if (after == nullptr || after->curg != self) wrong_m.fetch_add(1);
+          if (after != before) migrations.fetch_add(1);
+        }
+        done.fetch_add(1);
+      });
+    }
+    wait_until([&] { return done.load() == 8; });
+  });
+  EXPECT_EQ(wrong_g.load(), 0);
+  EXPECT_EQ(wrong_m.load(), 0);
+  EXPECT_GT(migrations.load(), 0);
+}
+
 // errno is thread-local and glibc declares its accessor const: runtime code must read it through
 // errno_value(), which follows the goroutine to its new thread.
 TEST(Sched, ErrnoValueFollowsTheThread) {
