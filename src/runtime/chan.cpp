@@ -245,7 +245,7 @@ bool chan_send(hchan* c, void* value, bool block) {
   self.elem = value;
   gp->param = nullptr;
   c->sendq.enqueue(&self);
-  rt::park(unlock_channel, c, rt::WaitReason::kChanSend);
+  rt::park(unlock_channel, c, rt::WaitReason::kChanSend, rt::CommitKind::kUnlockOnly);
 
   if (gp->param != &self) rt::fatal("chansend: spurious wakeup");
   gp->param = nullptr;
@@ -294,7 +294,7 @@ RecvStatus chan_recv(hchan* c, void* out, bool block) {
   self.elem = out;
   gp->param = nullptr;
   c->recvq.enqueue(&self);
-  rt::park(unlock_channel, c, rt::WaitReason::kChanReceive);
+  rt::park(unlock_channel, c, rt::WaitReason::kChanReceive, rt::CommitKind::kUnlockOnly);
 
   if (gp->param != &self) rt::fatal("chanrecv: spurious wakeup");
   gp->param = nullptr;

@@ -55,6 +55,9 @@ struct P {
   std::atomic<std::uint32_t> runq_tail{0};
   std::atomic<G*> runq[kRunqSize];
   std::atomic<G*> runnext{nullptr};
+  // Whether the G last stored into runnext had a stack (so a direct hand-off may switch to it).
+  // Written and read only by the owner (atomic because an M that lost the P may still look).
+  std::atomic<bool> runnext_has_stack{false};
 
   // Dead Gs, without their stacks, for reuse (owner only).
   G* gfree = nullptr;
@@ -109,6 +112,9 @@ struct M {
   Action action = Action::kNone;
   ParkCommit commit = nullptr;
   void* commit_arg = nullptr;
+  // A direct hand-off in flight (see park): the goroutine that switched straight to this M's
+  // next one. Whichever goroutine resumes next on this M finishes its park first.
+  G* handoff_from = nullptr;
 
   std::uint64_t rand_state = 0;
   void* altstack = nullptr;  // sigaltstack for stack-overflow reports
@@ -182,20 +188,51 @@ inline M* getm() {
 // switch_to_g0's report of gp's overwritten stack canary.
 [[noreturn]] void stack_canary_fatal(G* gp);
 
+// park's direct hand-off (sched.cpp). handoff_target takes `next`, seen in m's P's runnext
+// (with runnext_has_stack), out of runnext and sets it up as running, or returns false if g0
+// must decide;
+// finish_handoff completes the park of m->handoff_from (its commit) on the stack of the
+// goroutine that runs next.
+bool handoff_target(M* m, G* gp, G* next);
+void finish_handoff(M* m);
+
+// First thing in a goroutine after a switch lands in it (or as it starts).
+inline void resumed(G* gp) {
+  arch::sanitizer_after_switch(gp->sanitizer);
+  M* m = getm();
+  if (m->handoff_from != nullptr) finish_handoff(m);
+}
+
+inline void check_stack_canary(G* gp) {
+  if (gp->stack.canary && stack_canary_broken(gp->stack)) stack_canary_fatal(gp);
+}
+
 // Called on the goroutine's stack: saves its context and runs g0. Returns when the goroutine is
 // scheduled again (on whatever M). Inline, like park: a goroutine resumes with the return-stack
 // predictor still holding the other context's calls, so every out-of-line frame between the
 // switch and the primitive that parked costs a mispredicted return (bench/README, session 8).
 inline void switch_to_g0(G* gp, M* m, M::Action action) {
-  if (gp->stack.canary && stack_canary_broken(gp->stack)) stack_canary_fatal(gp);
+  check_stack_canary(gp);
   m->action = action;
   arch::sanitizer_before_switch(gp->sanitizer, m->g0_fiber, action == M::Action::kExit);
   goro_switch(&gp->context.sp, m->g0.sp);
-  arch::sanitizer_after_switch(gp->sanitizer);
+  resumed(gp);
 }
 
+// What a park's commit does, which decides whether it may run on another goroutine's stack.
+enum class CommitKind : std::uint8_t {
+  kAny,         // anything g0 may do (add a timer, publish to the netpoller, ...)
+  kUnlockOnly,  // releases runtime locks and returns true: a direct hand-off may run it
+};
+
 // Go: gopark. See the parking protocol in sched.hpp. REQUIRES: called by a goroutine.
-inline void park(ParkCommit commit, void* arg, WaitReason reason) {
+//
+// Direct hand-off: when the commit only unlocks and the P's runnext holds a goroutine that g0
+// would pick next anyway (sched.cpp, handoff_target), gp switches straight to it and the commit
+// runs there, before it returns to its own code — one switch per hand-off instead of two and no
+// pass through the schedule loop (Boost.Fiber's schedulers do the same).
+inline void park(ParkCommit commit, void* arg, WaitReason reason,
+                 CommitKind kind = CommitKind::kAny) {
   M* m = getm();
   G* gp = m ? m->curg : nullptr;
   if (!gp) fatal("park: not on a goroutine");
@@ -203,6 +240,18 @@ inline void park(ParkCommit commit, void* arg, WaitReason reason) {
   gp->wait_since_ns = sched->coarse_ns.load(std::memory_order_relaxed);
   m->commit = commit;
   m->commit_arg = arg;
+  if (kind == CommitKind::kUnlockOnly && m->p != nullptr) {
+    // The cheap half of handoff_target's test inline: runnext holds a goroutine with a stack.
+    G* next = m->p->runnext.load(std::memory_order_relaxed);
+    if (next != nullptr && m->p->runnext_has_stack.load(std::memory_order_relaxed) &&
+        handoff_target(m, gp, next)) {
+      check_stack_canary(gp);
+      arch::sanitizer_before_switch(gp->sanitizer, next->sanitizer, false);
+      goro_switch(&gp->context.sp, next->context.sp);
+      resumed(gp);
+      return;
+    }
+  }
   switch_to_g0(gp, m, M::Action::kPark);
 }
 

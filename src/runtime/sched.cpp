@@ -74,10 +74,27 @@
 // 2026-11-28): two locked instructions per hand-off, ~5 ns each on the project's VMs, a fifth
 // of the ring workload's time.
 //
+// Direct hand-off (park in proc.hpp, handoff_target and finish_handoff here). When a goroutine
+// parks with a commit that only releases locks (channel operations and select) and runnext
+// holds a goroutine that has run before, g0 would pick exactly that one (runnext, time slice
+// inherited) unless a timer, the global queue's turn, a stop-the-world or a locked thread
+// intervenes. In that case the parking goroutine does g0's part itself: it takes runnext, marks
+// it running and switches straight to it; the goroutine that resumes (every resume point calls
+// resumed()) first finishes the park of the one that switched to it — status Waiting, then the
+// commit, which releases the lock that publishes it — and only then runs its own code. So the
+// parked goroutine is off its stack before anyone can ready it, as with g0. One switch instead
+// of two and no pass through the schedule loop: ring 35 -> 32 ns per hop, pingpong 66 -> 61 ns
+// (session 8). g0 learns which goroutine finally switched back from m->curg (execute's result),
+// not from what it started. Rejected: handing off for every commit (a commit that adds a timer,
+// publishes to the netpoller or may refuse to park is runtime work that must not run as another
+// goroutine). Session 7 tried a hand-off too and measured no gain, at a time when getg, park
+// and the switch to g0 were still out-of-line calls; why it did not pay then was not settled.
+//
 // Thread-local state. A G may resume on a different M after any switch. Compilers cache the
 // address of thread_local variables (and glibc's errno) across calls they believe cannot change
-// threads, so the runtime reads its thread state only through getm(), a non-inlinable function
-// with an opaque asm barrier, and never relies on errno across a possible switch.
+// threads, so the runtime reads its thread state only through getm()/getg() (arch/tls.hpp: an
+// asm read that loads the thread pointer afresh every time) and never relies on errno across a
+// possible switch.
 #include "runtime/sched.hpp"
 
 #include <linux/membarrier.h>
@@ -329,6 +346,8 @@ bool runqput_local(P* p, G* gp) {
 // REQUIRES: the caller owns p.
 bool runqput(P* p, G* gp, bool next) {
   if (next) {
+    // Read before gp is published: once it is, another P may steal and start it.
+    p->runnext_has_stack.store(!gp->stack.empty(), std::memory_order_relaxed);
     // Only p's owner stores a G into runnext; everyone else only takes one out (CAS to null).
     // So an empty runnext stays empty until this store, and the common case of a hand-off (the
     // P's previous runnext already ran) needs no read-modify-write: a plain store.
@@ -580,8 +599,9 @@ void count_goroutine(P* p, std::int64_t delta) {
 
 // ---- the switch between a goroutine and its M's scheduler stack ---------------------------
 
-// Runs gp on m (REQUIRES: m owns a P). Returns on g0 when gp switches back.
-void execute(M* m, G* gp, bool inherit_time) {
+// Runs gp on m (REQUIRES: m owns a P). Returns on g0 the goroutine that switched back: gp, or
+// the last of a chain of direct hand-offs that began with gp (see park in proc.hpp).
+G* execute(M* m, G* gp, bool inherit_time) {
   P* p = m->p;
   m->curg = gp;
   goro_tls_g = gp;
@@ -594,8 +614,10 @@ void execute(M* m, G* gp, bool inherit_time) {
   arch::sanitizer_before_switch(m->g0_fiber, gp->sanitizer, false);
   goro_switch(&m->g0.sp, gp->context.sp);
   arch::sanitizer_after_switch(m->g0_fiber);
+  G* back = m->curg;
   goro_tls_g = nullptr;
   m->curg = nullptr;
+  return back;
 }
 
 // After a G switched to g0 (goroutine code ran): keep the P, or learn that sysmon or a
@@ -682,8 +704,7 @@ void schedule_loop(M* m) {
         }
       }
     }
-    G* gp = next;
-    execute(m, gp, inherit);
+    G* gp = execute(m, next, inherit);
     next = after_switch(m, gp);
     inherit = true;
   }
@@ -1060,7 +1081,7 @@ void goexit_on_g0(M* m, G* gp) {
 
 void goroutine_main(void* arg) {
   G* gp = static_cast<G*>(arg);
-  arch::sanitizer_after_switch(gp->sanitizer);
+  resumed(gp);
   try {
     gp->entry(gp->closure);
   } catch (const std::exception& e) {
@@ -1325,6 +1346,54 @@ void ready(G* gp) {
 
 void yield_preempted(G* gp) {
   switch_to_g0(gp, getm(), M::Action::kPreempted);
+}
+
+// park's direct hand-off (proc.hpp): what g0 would do for gp's park and then for the goroutine
+// it would pick, done on gp's stack. It is refused whenever g0 might pick something else or
+// must act first: no P, a locked thread or goroutine, a stop-the-world or shutdown, any timer on
+// this P (g0 reads the clock and runs due ones), the global queue's turn (every 61st tick), a
+// goroutine without a stack yet (execute gives it one), or runnext stolen meanwhile. Nothing of
+// `next` is read before the CAS makes it ours: until then another P may be starting it. gp stays
+// Running until finish_handoff marks it Waiting and runs its commit, after the switch: nobody can
+// ready it before its commit has published it.
+bool handoff_target(M* m, G* gp, G* next) {
+  P* p = m->p;
+  if (m->lockedg != nullptr) return false;
+  if (sched->gcwaiting.load(std::memory_order_acquire) ||
+      sched->shutdown.load(std::memory_order_acquire))
+    return false;
+  if (p->timer0_when.load(std::memory_order_acquire) != 0) return false;
+  if (p->schedtick.load(std::memory_order_relaxed) % 61 == 0 &&
+      sched->runq_size.load(std::memory_order_relaxed) > 0)
+    return false;
+  // From here on m owns p for sure (it was never taken: the epoch is unchanged), so the
+  // runnext_has_stack read by park was this M's own: it describes `next`, if still there.
+  if (!enter_p(m)) return false;  // the P was taken; g0 finds that out too
+  if (!p->runnext.compare_exchange_strong(next, nullptr, std::memory_order_acq_rel)) return false;
+  if (next->lockedm != nullptr) {                       // next is ours now: its fields may be read
+    p->runnext.store(next, std::memory_order_release);  // only the owner stores runnext
+    return false;
+  }
+  // execute(next) with the time slice inherited, as from runnext.
+  m->handoff_from = gp;
+  m->curg = next;
+  goro_tls_g = next;
+  next->status.store(GStatus::kRunning, std::memory_order_relaxed);
+  next->preempt.store(false, std::memory_order_relaxed);
+  p->running_g.store(next, std::memory_order_release);
+  return true;
+}
+
+// after_switch's park, for a hand-off: runs on the new goroutine's stack, still runtime code.
+void finish_handoff(M* m) {
+  G* gp = m->handoff_from;
+  m->handoff_from = nullptr;
+  ParkCommit commit = m->commit;
+  void* arg = m->commit_arg;
+  m->commit = nullptr;
+  gp->status.store(GStatus::kWaiting, std::memory_order_release);
+  if (!commit(gp, arg)) fatal("finish_handoff: an unlock-only park commit refused to park");
+  leave_p(m);
 }
 
 void stack_canary_fatal(G* gp) {

@@ -163,7 +163,7 @@ std::size_t select_go(SelectCase* cases, std::uint16_t* order, std::size_t count
     queue_of(sc).enqueue(&sc.waiter);
   }
   gp->param = nullptr;
-  rt::park(unlock_all_commit, &locks, rt::WaitReason::kSelect);
+  rt::park(unlock_all_commit, &locks, rt::WaitReason::kSelect, rt::CommitKind::kUnlockOnly);
 
   // Pass 3: find the winner, withdraw the other waiters.
   locks.lock();
