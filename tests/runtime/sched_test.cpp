@@ -79,6 +79,23 @@ void wait_until(Pred pred) {
   while (!pred()) goro::yield();
 }
 
+// Runs `goroutines` goroutines, body(g) in goroutine g, at GOMAXPROCS=2, where yields migrate
+// them between the two threads; returns when all are done.
+template <class Body>
+void run_migrating(int goroutines, Body body) {
+  goro::run([&] {
+    goro::gomaxprocs(2);
+    std::atomic<int> done{0};
+    for (int g = 0; g < goroutines; g++) {
+      goro::go([&, g] {
+        body(g);
+        done.fetch_add(1);
+      });
+    }
+    wait_until([&] { return done.load() == goroutines; });
+  });
+}
+
 class SchedTest : public ::testing::TestWithParam<int> {
  protected:
   void SetUp() override { setenv("GOMAXPROCS", std::to_string(GetParam()).c_str(), 1); }
@@ -394,24 +411,16 @@ TEST(Sched, GomaxprocsChangesAtRunTime) {
 TEST(Sched, MigratingGoroutineSeesItsOwnState) {
   std::atomic<int> migrations{0};
   std::atomic<int> mismatches{0};
-  goro::run([&] {
-    goro::gomaxprocs(2);
-    std::atomic<int> done{0};
-    for (int g = 0; g < 8; g++) {
-      goro::go([&] {
-        std::int64_t me = goro::goroutine_id();
-        pid_t last = thread_id();
-        for (int i = 0; i < 20'000; i++) {
-          goro::yield();
-          if (goro::goroutine_id() != me) mismatches.fetch_add(1);
-          pid_t now = thread_id();
-          if (now != last) migrations.fetch_add(1);
-          last = now;
-        }
-        done.fetch_add(1);
-      });
+  run_migrating(8, [&](int) {
+    std::int64_t me = goro::goroutine_id();
+    pid_t last = thread_id();
+    for (int i = 0; i < 20'000; i++) {
+      goro::yield();
+      if (goro::goroutine_id() != me) mismatches.fetch_add(1);
+      pid_t now = thread_id();
+      if (now != last) migrations.fetch_add(1);
+      last = now;
     }
-    wait_until([&] { return done.load() == 8; });
   });
   EXPECT_EQ(mismatches.load(), 0);
   EXPECT_GT(migrations.load(), 0);
@@ -425,24 +434,16 @@ TEST(Sched, InlineTlsReadsFollowTheThread) {
   std::atomic<int> migrations{0};
   std::atomic<int> wrong_g{0};
   std::atomic<int> wrong_m{0};
-  goro::run([&] {
-    goro::gomaxprocs(2);
-    std::atomic<int> done{0};
-    for (int g = 0; g < 8; g++) {
-      goro::go([&] {
-        goro::rt::G* self = goro::rt::getg();
-        for (int i = 0; i < 20'000; i++) {
-          goro::rt::M* before = goro::rt::getm();
-          goro::yield();
-          goro::rt::M* after = goro::rt::getm();
-          if (goro::rt::getg() != self) wrong_g.fetch_add(1);
-          if (after == nullptr || after->curg != self) wrong_m.fetch_add(1);
-          if (after != before) migrations.fetch_add(1);
-        }
-        done.fetch_add(1);
-      });
+  run_migrating(8, [&](int) {
+    goro::rt::G* self = goro::rt::getg();
+    for (int i = 0; i < 20'000; i++) {
+      goro::rt::M* before = goro::rt::getm();
+      goro::yield();
+      goro::rt::M* after = goro::rt::getm();
+      if (goro::rt::getg() != self) wrong_g.fetch_add(1);
+      if (after == nullptr || after->curg != self) wrong_m.fetch_add(1);
+      if (after != before) migrations.fetch_add(1);
     }
-    wait_until([&] { return done.load() == 8; });
   });
   EXPECT_EQ(wrong_g.load(), 0);
   EXPECT_EQ(wrong_m.load(), 0);
@@ -453,24 +454,16 @@ TEST(Sched, InlineTlsReadsFollowTheThread) {
 // errno_value(), which follows the goroutine to its new thread.
 TEST(Sched, ErrnoValueFollowsTheThread) {
   std::atomic<int> wrong{0};
-  goro::run([&] {
-    goro::gomaxprocs(2);
-    std::atomic<int> done{0};
-    for (int g = 0; g < 4; g++) {
-      goro::go([&, g] {
-        for (int i = 0; i < 5000; i++) {
-          int expected = (g + i) % 2 ? EBADF : ENOENT;
-          if (expected == EBADF)
-            (void)::close(-1);
-          else
-            (void)::unlink("/nonexistent/goro-errno-test");
-          if (goro::rt::errno_value() != expected) wrong.fetch_add(1);
-          goro::yield();
-        }
-        done.fetch_add(1);
-      });
+  run_migrating(4, [&](int g) {
+    for (int i = 0; i < 5000; i++) {
+      int expected = (g + i) % 2 ? EBADF : ENOENT;
+      if (expected == EBADF)
+        (void)::close(-1);
+      else
+        (void)::unlink("/nonexistent/goro-errno-test");
+      if (goro::rt::errno_value() != expected) wrong.fetch_add(1);
+      goro::yield();
     }
-    wait_until([&] { return done.load() == 4; });
   });
   EXPECT_EQ(wrong.load(), 0);
 }
