@@ -190,9 +190,8 @@ inline M* getm() {
 
 // park's direct hand-off (sched.cpp). handoff_target takes `next`, seen in m's P's runnext
 // (with runnext_has_stack), out of runnext and sets it up as running, or returns false if g0
-// must decide;
-// finish_handoff completes the park of m->handoff_from (its commit) on the stack of the
-// goroutine that runs next.
+// must decide. finish_handoff completes the park of m->handoff_from (its commit) on the stack
+// of the goroutine that runs next.
 bool handoff_target(M* m, G* gp, G* next);
 void finish_handoff(M* m);
 
