@@ -13,7 +13,9 @@
 // with WORKLOADS.md's metric names and decimals. Diagnostics (ring's winner, idle-mem's VmRSS
 // values) go to stderr. -n replaces the workload's size (skynet's leaves, a power of 10; spawn's
 // goroutines; pingpong's round trips; ring's hops) for profiling runs under valgrind, where the
-// full sizes take minutes; the checks follow the new size. Exit status: 0 on success, 1 when the
+// full sizes take minutes; the checks follow the new size. -ring T replaces ring's 503
+// goroutines (to tell memory-bound from instruction-bound hops; bench/README, session 8). Exit
+// status: 0 on success, 1 when the
 // workload's correctness check fails (after a "... CHECK FAILED: <why>" line on stderr), 2 on a
 // usage error.
 //
@@ -48,7 +50,8 @@ using I64Chan = goro::Chan<std::int64_t>;
 
 const char* g_name = "";
 int g_procs = 0;
-std::int64_t g_count = 0;  // -n, 0 if not given
+std::int64_t g_count = 0;   // -n, 0 if not given
+std::int64_t g_ring = 503;  // -ring: ring's goroutines (WORKLOADS.md's T)
 
 // The workload's size: WORKLOADS.md's, unless -n replaced it.
 std::int64_t size_or(std::int64_t standard) {
@@ -167,13 +170,13 @@ void w_pingpong() {
 // ------------------------------------------------------------------ ring
 
 void w_ring() {
-  constexpr std::int64_t T = 503;
+  const std::int64_t T = g_ring;
   const std::int64_t HOPS = size_or(10000000);
   std::vector<I64Chan> chans;
   for (std::int64_t i = 0; i < T; ++i) chans.emplace_back(0);
   I64Chan winner(1);
   goro::WaitGroup wg;
-  go_each(wg, T, [&chans, &winner](std::int64_t i) {  // goroutine k = i + 1
+  go_each(wg, T, [&chans, &winner, T](std::int64_t i) {  // goroutine k = i + 1
     const I64Chan& in = chans[i];
     const I64Chan& out = chans[(i + 1) % T];
     while (std::optional<std::int64_t> t = in.recv()) {
@@ -393,7 +396,8 @@ constexpr Workload kWorkloads[] = {
 };
 
 [[noreturn]] void usage(const char* argv0) {
-  std::fprintf(stderr, "usage: %s -w <workload> [-procs P] [-n COUNT]; workloads:", argv0);
+  std::fprintf(stderr,
+               "usage: %s -w <workload> [-procs P] [-n COUNT] [-ring T]; workloads:", argv0);
   for (const auto& w : kWorkloads) std::fprintf(stderr, " %s", w.name);
   std::fputc('\n', stderr);
   std::exit(2);
@@ -417,6 +421,9 @@ int main(int argc, char** argv) {
     } else if (arg == "-n" && i + 1 < argc) {
       g_count = std::atoll(argv[++i]);
       if (g_count < 1) usage(argv[0]);
+    } else if (arg == "-ring" && i + 1 < argc) {
+      g_ring = std::atoll(argv[++i]);
+      if (g_ring < 2) usage(argv[0]);
     } else {
       usage(argv[0]);
     }

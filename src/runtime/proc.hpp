@@ -185,6 +185,11 @@ inline M* getm() {
   return arch::tls_m();
 }
 
+// sysmon's clock (nanotime, refreshed every few ms), for wait times; nanotime outside a run.
+inline std::int64_t coarse_now() {
+  return sched ? sched->coarse_ns.load(std::memory_order_relaxed) : nanotime();
+}
+
 // switch_to_g0's report of gp's overwritten stack canary.
 [[noreturn]] void stack_canary_fatal(G* gp);
 
@@ -236,7 +241,7 @@ inline void park(ParkCommit commit, void* arg, WaitReason reason,
   G* gp = m ? m->curg : nullptr;
   if (!gp) fatal("park: not on a goroutine");
   gp->wait_reason = reason;
-  gp->wait_since_ns = sched->coarse_ns.load(std::memory_order_relaxed);
+  gp->wait_since_ns = coarse_now();
   m->commit = commit;
   m->commit_arg = arg;
   if (kind == CommitKind::kUnlockOnly && m->p != nullptr) {
@@ -267,7 +272,6 @@ void sysmon_stop();
 void signals_install();
 void signals_thread_init(M* m);
 
-std::int64_t coarse_now();
 // Takes p, last seen in `state` (Running), from its owner if the owner is running goroutine
 // code, leaving it in `to` (Idle or Stopped). False if the owner is in runtime code or p changed.
 bool revoke_p(P* p, std::uint64_t state, PStatus to);

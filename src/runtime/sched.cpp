@@ -599,16 +599,21 @@ void count_goroutine(P* p, std::int64_t delta) {
 
 // ---- the switch between a goroutine and its M's scheduler stack ---------------------------
 
-// Runs gp on m (REQUIRES: m owns a P). Returns on g0 the goroutine that switched back: gp, or
-// the last of a chain of direct hand-offs that began with gp (see park in proc.hpp).
-G* execute(M* m, G* gp, bool inherit_time) {
-  P* p = m->p;
+// Makes gp m's current goroutine, running on p (execute and the direct hand-off).
+void set_running(M* m, P* p, G* gp) {
   m->curg = gp;
   goro_tls_g = gp;
   gp->status.store(GStatus::kRunning, std::memory_order_relaxed);
   gp->preempt.store(false, std::memory_order_relaxed);
-  if (!inherit_time) p->schedtick.fetch_add(1, std::memory_order_relaxed);
   p->running_g.store(gp, std::memory_order_release);
+}
+
+// Runs gp on m (REQUIRES: m owns a P). Returns on g0 the goroutine that switched back: gp, or
+// the last of a chain of direct hand-offs that began with gp (see park in proc.hpp).
+G* execute(M* m, G* gp, bool inherit_time) {
+  P* p = m->p;
+  if (!inherit_time) p->schedtick.fetch_add(1, std::memory_order_relaxed);
+  set_running(m, p, gp);
   if (gp->stack.empty()) start_on_stack(p, gp);
   leave_p(m);
   arch::sanitizer_before_switch(m->g0_fiber, gp->sanitizer, false);
@@ -1376,11 +1381,7 @@ bool handoff_target(M* m, G* gp, G* next) {
   }
   // execute(next) with the time slice inherited, as from runnext.
   m->handoff_from = gp;
-  m->curg = next;
-  goro_tls_g = next;
-  next->status.store(GStatus::kRunning, std::memory_order_relaxed);
-  next->preempt.store(false, std::memory_order_relaxed);
-  p->running_g.store(next, std::memory_order_release);
+  set_running(m, p, next);
   return true;
 }
 
@@ -1400,10 +1401,6 @@ void stack_canary_fatal(G* gp) {
   std::fprintf(stderr, "goroutine %lld: stack overflow (stack canary overwritten)\n",
                static_cast<long long>(gp->id));
   fatal("stack overflow");
-}
-
-std::int64_t coarse_now() {
-  return sched ? sched->coarse_ns.load(std::memory_order_relaxed) : nanotime();
 }
 
 }  // namespace goro::rt

@@ -33,11 +33,11 @@
 //   keeps goro::Cond's public layout free of runtime types; the cost is sharing a lock with
 //   whatever else hashes to that bucket, for critical sections of a few instructions.
 #include "runtime/sema.hpp"
-#include "runtime/proc.hpp"
 
 #include <cstddef>
 
 #include "runtime/lock.hpp"
+#include "runtime/proc.hpp"
 
 namespace goro::detail {
 

@@ -22,8 +22,8 @@
 // stop() waits for a callback already running (timer_sync), so when it returns false the
 // expiry is fully delivered and when it returns, a Ticker sends nothing more: Go's runtime gives
 // the same guarantee by waiting on timerRunning in deltimer/modtimer.
-// sched.hpp first: G declares its sleep_timer as `struct Timer*`, which would bind to
-// goro::Timer if goro/time.hpp came first (reported to the scheduler's owner).
+// proc.hpp (which includes sched.hpp) first: G declares its sleep_timer as `struct Timer*`,
+// which would bind to goro::Timer if goro/time.hpp came first.
 #include "runtime/proc.hpp"
 #include "runtime/sched.hpp"
 #include "runtime/timer.hpp"
